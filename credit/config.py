@@ -1,0 +1,53 @@
+"""Typed settings, read once from the environment (and `.env` when present)."""
+
+from __future__ import annotations
+
+import functools
+from enum import Enum
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(str, Enum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str | None = None
+    elasticsearch_url: str | None = None
+    redis_url: str | None = None
+    creditgraph_home: Path = Path(".creditgraph")
+    environment: Environment = Field(default=Environment.DEVELOPMENT, alias="CREDITGRAPH_ENV")
+    # Secret for personal-data encryption (AES-GCM) and the keyed blind index (HMAC).
+    # In development a key is generated once under CREDITGRAPH_HOME; production must set it.
+    secret_key: SecretStr | None = Field(default=None, alias="CREDITGRAPH_SECRET_KEY")
+    # Earlier keys still accepted for decryption while data is re-encrypted (comma separated).
+    old_secret_keys: str = Field(default="", alias="CREDITGRAPH_OLD_SECRET_KEYS")
+    # "auto" asks the engine at start; "elasticsearch" or "opensearch" forces the header style.
+    search_engine_flavor: str = Field(default="auto", alias="SEARCH_ENGINE_FLAVOR")
+    search_index_prefix: str = Field(default="", alias="SEARCH_INDEX_PREFIX")
+    objection_reply_working_days: int = 15
+    correction_working_days: int = 5
+    db_pool_size: int = 10
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def home(self) -> Path:
+        return self.creditgraph_home.resolve()
+
+    @property
+    def subjects_alias(self) -> str:
+        return f"{self.search_index_prefix}subjects"
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings()
