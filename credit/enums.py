@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class SubjectKind(str, Enum):
+class SubjectKind(StrEnum):
     LEGAL_PERSON = "LEGAL_PERSON"
     NATURAL_PERSON = "NATURAL_PERSON"
     GOVERNMENT_AGENCY = "GOVERNMENT_AGENCY"
     OTHER_ORGANIZATION = "OTHER_ORGANIZATION"
 
 
-class RecordCategory(str, Enum):
+class RecordCategory(StrEnum):
     ADMINISTRATIVE_LICENSE = "ADMINISTRATIVE_LICENSE"
     ADMINISTRATIVE_PENALTY = "ADMINISTRATIVE_PENALTY"
     RED_LIST = "RED_LIST"
@@ -22,13 +22,13 @@ class RecordCategory(str, Enum):
     CREDIT_EVALUATION = "CREDIT_EVALUATION"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     MINOR = "MINOR"
     GENERAL = "GENERAL"
     SERIOUS = "SERIOUS"
 
 
-class RecordStatus(str, Enum):
+class RecordStatus(StrEnum):
     ACTIVE = "ACTIVE"
     UNDER_OBJECTION = "UNDER_OBJECTION"
     REVOKED = "REVOKED"
@@ -36,29 +36,29 @@ class RecordStatus(str, Enum):
     EXPIRED = "EXPIRED"
 
 
-class ObjectionStatus(str, Enum):
+class ObjectionStatus(StrEnum):
     PENDING = "PENDING"
     RESOLVED = "RESOLVED"
 
 
-class ObjectionOutcome(str, Enum):
+class ObjectionOutcome(StrEnum):
     REJECTED = "REJECTED"
     CORRECTED = "CORRECTED"
     REVOKED = "REVOKED"
 
 
-class RepairStatus(str, Enum):
+class RepairStatus(StrEnum):
     PENDING = "PENDING"
     APPROVED = "APPROVED"
     REJECTED = "REJECTED"
 
 
-class FlagKind(str, Enum):
+class FlagKind(StrEnum):
     PUNISHMENT = "PUNISHMENT"
     INCENTIVE = "INCENTIVE"
 
 
-class CheckPurpose(str, Enum):
+class CheckPurpose(StrEnum):
     LOAN_APPROVAL = "LOAN_APPROVAL"
     POST_LOAN_MONITORING = "POST_LOAN_MONITORING"
     GUARANTEE = "GUARANTEE"
@@ -68,7 +68,7 @@ class CheckPurpose(str, Enum):
     SUPERVISION = "SUPERVISION"
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     PUBLIC = "PUBLIC"
     JOURNALIST = "JOURNALIST"
     FINANCIAL_INSTITUTION = "FINANCIAL_INSTITUTION"
