@@ -109,6 +109,8 @@ class CreditRecord(Base):
     valid_from: Mapped[dt.date | None] = mapped_column(Date)
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
     content: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # End of public disclosure from the disclosure-period rules (None: no end); kept for SQL filters.
+    disclosure_until: Mapped[dt.date | None] = mapped_column(Date)
     # Lifecycle status set by commands; EXPIRED is derived from dates, never stored.
     status: Mapped[RecordStatus] = mapped_column(
         _enum(RecordStatus, "record_status"), nullable=False, server_default=RecordStatus.ACTIVE.value
@@ -215,9 +217,7 @@ class OutboxEntry(Base):
     """A change to index: written in the same transaction as the change (transactional outbox)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (
-        Index("ix_outbox_pending", "available_at", "id", postgresql_where=text("dead = false")),
-    )
+    __table_args__ = (Index("ix_outbox_pending", "available_at", "id", postgresql_where=text("dead = false")),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     subject_id: Mapped[int] = mapped_column(BigInteger, nullable=False)

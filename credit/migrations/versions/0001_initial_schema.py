@@ -140,6 +140,7 @@ def upgrade() -> None:
         sa.Column("valid_from", sa.Date(), nullable=True),
         sa.Column("valid_until", sa.Date(), nullable=True),
         sa.Column("content", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("disclosure_until", sa.Date(), nullable=True),
         sa.Column(
             "status",
             sa.Enum(

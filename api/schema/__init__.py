@@ -1,0 +1,40 @@
+"""The GraphQL schema, assembled from one module per area."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from api.errors import is_expected
+from api.schema.search import SearchQuery
+from api.schema.subjects import SubjectQuery
+from credit.config import Settings
+
+
+@strawberry.type
+class Query(SubjectQuery, SearchQuery):
+    pass
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    extensions: list[SchemaExtension | type[SchemaExtension]] = [
+        QueryDepthLimiter(max_depth=12),
+        MaxAliasesLimiter(max_alias_count=30),
+        MaxTokensLimiter(max_token_count=3000),
+        ParserCache(maxsize=1024),
+        ValidationCache(maxsize=1024),
+        MaskErrors(should_mask_error=lambda error: not is_expected(error)),
+    ]
+    if settings is not None and settings.is_production:
+        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(query=Query, extensions=extensions)

@@ -1,0 +1,109 @@
+"""`searchSubjects`: fuzzy name and code search over the index, subjects read back from PostgreSQL."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import Context
+from api.cursors import check_first
+from api.errors import BadUserInput
+from api.schema.enums import RecordCategory, SubjectKind
+from api.schema.types import PageInfo, Subject
+from credit.search.query import SearchFilter, SearchInputError
+from credit.search.service import search_subjects
+
+
+@strawberry.input
+class SubjectFilter:
+    kinds: list[SubjectKind] | None = None
+    region_code_prefix: str | None = None
+    has_active_punishment: bool | None = None
+    categories: list[RecordCategory] | None = None
+
+
+@strawberry.type
+class SubjectSearchEdge:
+    cursor: str
+    node: Subject
+    score: float
+    highlights: list[str]
+
+
+@strawberry.type
+class FacetBucket:
+    value: str
+    count: int
+
+
+@strawberry.type
+class Facet:
+    name: str
+    buckets: list[FacetBucket]
+
+
+@strawberry.type
+class SubjectSearchConnection:
+    edges: list[SubjectSearchEdge]
+    page_info: PageInfo
+    total_count: int
+    facets: list[Facet]
+
+
+@strawberry.type
+class SearchQuery:
+    @strawberry.field(description="Subjects by name (any script, pinyin, initials, typos, former names) or code.")
+    async def search_subjects(
+        self,
+        info: Info[Context, None],
+        query: str,
+        filter: SubjectFilter | None = None,
+        first: int = 10,
+        after: str | None = None,
+    ) -> SubjectSearchConnection:
+        context = info.context
+        check_first(first)
+        runtime = context.runtime
+        if runtime.search is None:
+            raise BadUserInput("search is not available")
+        search_filter = SearchFilter(
+            kinds=tuple(filter.kinds or ()) if filter else (),
+            region_code_prefix=filter.region_code_prefix if filter else None,
+            has_active_punishment=filter.has_active_punishment if filter else None,
+            categories=tuple(filter.categories or ()) if filter else (),
+        )
+        try:
+            page = await search_subjects(
+                runtime.search,
+                runtime.alias,
+                runtime.vault,
+                query,
+                search_filter,
+                first=first,
+                after=after,
+                allow_id_lookup=context.entitled,
+            )
+        except SearchInputError as exc:
+            raise BadUserInput(str(exc)) from None
+        rows = await context.loaders.subject_by_id.load_many([hit.id for hit in page.hits])
+        edges = [
+            SubjectSearchEdge(
+                cursor=hit.cursor, node=Subject(row=row), score=hit.score, highlights=list(hit.highlights)
+            )
+            for hit, row in zip(page.hits, rows, strict=True)
+            if row is not None
+        ]
+        return SubjectSearchConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=page.total,
+            facets=[
+                Facet(name=name, buckets=[FacetBucket(value=b.value, count=b.count) for b in buckets])
+                for name, buckets in page.facets.items()
+            ],
+        )

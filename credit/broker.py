@@ -1,0 +1,144 @@
+"""Cache, rate-limit counters and pub/sub: Redis in production, an in-process equivalent embedded.
+
+Nothing stored here is precious: losing it costs a cache miss or a missed live event, never data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Protocol
+
+import redis.asyncio as redis
+
+
+class Broker(Protocol):
+    async def get(self, key: str) -> bytes | None: ...
+    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
+    async def delete(self, *keys: str) -> None: ...
+    async def incr_window(self, key: str, amount: int, window_seconds: int) -> int: ...
+    async def publish(self, channel: str, message: bytes) -> None: ...
+    def subscribe(self, channel: str) -> AsyncIterator[bytes]: ...
+    async def ping(self) -> bool: ...
+    async def close(self) -> None: ...
+
+
+class RedisBroker:
+    def __init__(self, url: str) -> None:
+        self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    async def get(self, key: str) -> bytes | None:
+        value: bytes | None = await self._redis.get(key)
+        return value
+
+    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        await self._redis.set(key, value, ex=ttl_seconds)
+
+    async def delete(self, *keys: str) -> None:
+        if keys:
+            await self._redis.delete(*keys)
+
+    async def incr_window(self, key: str, amount: int, window_seconds: int) -> int:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incrby(key, amount)
+            pipe.expire(key, window_seconds, nx=True)
+            total, _ = await pipe.execute()
+        return int(total)
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        await self._redis.publish(channel, message)
+
+    async def subscribe(self, channel: str) -> AsyncIterator[bytes]:
+        pubsub = self._redis.pubsub()
+        await pubsub.subscribe(channel)
+        try:
+            async for item in pubsub.listen():
+                if item.get("type") == "message":
+                    yield bytes(item["data"])
+        finally:
+            await pubsub.unsubscribe(channel)
+            await pubsub.aclose()
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._redis.ping())
+        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            return False
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+class MemoryBroker:
+    """In-process equivalent of `RedisBroker` for the embedded default (one process)."""
+
+    def __init__(self, queue_size: int = 1000) -> None:
+        self._values: dict[str, tuple[bytes, float]] = {}
+        self._counters: dict[str, tuple[int, float]] = {}
+        self._subscribers: dict[str, set[asyncio.Queue[bytes]]] = defaultdict(set)
+        self._queue_size = queue_size
+
+    async def get(self, key: str) -> bytes | None:
+        item = self._values.get(key)
+        if item is None:
+            return None
+        if item[1] < time.monotonic():
+            self._values.pop(key, None)
+            return None
+        return item[0]
+
+    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        if len(self._values) > 100_000:
+            self._evict()
+        self._values[key] = (value, time.monotonic() + ttl_seconds)
+
+    def _evict(self) -> None:
+        now = time.monotonic()
+        for key in [k for k, (_, exp) in self._values.items() if exp < now] or list(self._values)[:10_000]:
+            self._values.pop(key, None)
+
+    async def delete(self, *keys: str) -> None:
+        for key in keys:
+            self._values.pop(key, None)
+
+    async def incr_window(self, key: str, amount: int, window_seconds: int) -> int:
+        now = time.monotonic()
+        count, expires = self._counters.get(key, (0, now + window_seconds))
+        if expires < now:
+            count, expires = 0, now + window_seconds
+        count += amount
+        self._counters[key] = (count, expires)
+        return count
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        for queue in list(self._subscribers.get(channel, ())):
+            if queue.full():  # a slow subscriber loses its oldest event, never stalls the others
+                queue.get_nowait()
+            queue.put_nowait(message)
+
+    async def subscribe(self, channel: str) -> AsyncIterator[bytes]:
+        queue: asyncio.Queue[bytes] = asyncio.Queue(self._queue_size)
+        self._subscribers[channel].add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._subscribers[channel].discard(queue)
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        self._values.clear()
+
+
+@asynccontextmanager
+async def open_broker(url: str | None) -> AsyncIterator[Broker]:
+    broker: Broker = RedisBroker(url) if url else MemoryBroker()
+    try:
+        yield broker
+    finally:
+        await broker.close()

@@ -1,0 +1,44 @@
+"""The facts about a credit record that the rules need, independent of storage."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from credit.enums import RecordCategory, RecordStatus, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFacts:
+    """One credit record as the rules see it.
+
+    `status` is the stored lifecycle status (ACTIVE, UNDER_OBJECTION, REVOKED or REPAIRED);
+    EXPIRED is never stored, it is derived from dates by `credit.rules.flags.effective_status`.
+    `valid_until` is the last day of validity (inclusive); `objection_due_on` is the reply due date
+    of the pending objection, if any. `content` is the provider's free-form payload; the rules read
+    `content["grade"]` (credit evaluations) and `content["domain"]` (administrative penalties).
+    """
+
+    id: int
+    category: RecordCategory
+    status: RecordStatus
+    decided_on: date
+    published_on: date
+    severity: Severity | None = None
+    list_name: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    content: Mapping[str, Any] | None = None
+    objection_due_on: date | None = None
+
+    def content_text(self, key: str) -> str | None:
+        """`content[key]` as a stripped upper-case string, or None when absent or blank."""
+        if not self.content:
+            return None
+        value = self.content.get(key)
+        if value is None or isinstance(value, (dict, list)):
+            return None
+        text = str(value).strip().upper()
+        return text or None

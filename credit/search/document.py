@@ -1,0 +1,125 @@
+"""The search document of a subject: a pure function of a snapshot read from PostgreSQL.
+
+Natural persons' personal data never reaches the index in the clear: the display name and code are
+masked (张*, 3204**********123X), the ID number is indexed only as its keyed blind index
+(`id_index`), and the name only as keyed hashes of its characters, bigrams, full form, pinyin and
+initials (`person_name_tokens`). See search_config/README.md for the trade-off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from credit.crypto import Vault
+from credit.enums import RecordCategory, SubjectKind
+from credit.masking import mask_id_number, mask_name
+from credit.search.names import core_name, name_grams, normalize_name, pinyin_full, pinyin_initials
+
+# Length of a hashed person-name token, in hex characters (64 bits: no collisions at this scale,
+# and shorter than a full HMAC to keep the keyword index small).
+PERSON_TOKEN_HEX = 16
+
+# Kinds of person-name token; the kind is hashed with the value so that, e.g., the pinyin "an" and
+# a name character never share a hash.
+FULL_NAME = "full"
+FORMER_FULL_NAME = "former"
+NAME_GRAM = "gram"
+PINYIN = "pinyin"
+INITIALS = "initials"
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectSnapshot:
+    """What the index needs to know about one subject, read from PostgreSQL in one transaction."""
+
+    id: int
+    kind: SubjectKind
+    code: str  # canonical USCC, or for natural persons the canonical (real) ID number
+    name: str  # the real name; for natural persons the builder indexes it only hashed
+    former_names: tuple[str, ...]
+    region_code: str | None
+    revision: int
+    categories: tuple[RecordCategory, ...]  # categories with records in public disclosure
+    active_flag_codes: tuple[str, ...]
+    has_active_punishment: bool
+
+
+def person_token(vault: Vault, kind: str, value: str) -> str:
+    """The keyed hash of one person-name token, as indexed in `person_name_tokens`."""
+    return vault.blind_index(f"name:{kind}:{value}").hex()[:PERSON_TOKEN_HEX]
+
+
+def person_name_tokens(vault: Vault, name: str, former_names: Iterable[str] = ()) -> list[str]:
+    """Hashed tokens of a person's name and former names: full form, character n-grams, pinyin, initials."""
+    tokens: dict[str, None] = {}
+
+    def add(kind: str, value: str) -> None:
+        if value:
+            tokens[person_token(vault, kind, value)] = None
+
+    for position, raw in enumerate((name, *former_names)):
+        normalized = normalize_name(raw)
+        if not normalized:
+            continue
+        add(FULL_NAME if position == 0 else FORMER_FULL_NAME, normalized)
+        for gram in name_grams(normalized):
+            add(NAME_GRAM, gram)
+        add(PINYIN, pinyin_full(normalized))
+        add(INITIALS, pinyin_initials(normalized))
+    return list(tokens)
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return [value for value in dict.fromkeys(values) if value]
+
+
+def _region_fields(region_code: str | None) -> dict[str, Any]:
+    code = (region_code or "").strip()
+    return {
+        "region_code": code or None,
+        "province": code[:2] if len(code) >= 2 else None,
+        "city": code[:4] if len(code) >= 4 else None,
+    }
+
+
+def _name_fields(name: str, former_names: tuple[str, ...]) -> dict[str, Any]:
+    """Searchable forms of an organisation's names (never used for natural persons)."""
+    former = [f for f in former_names if normalize_name(f)]
+    all_names = [name, *former]
+    return {
+        "name": name,
+        "former_names": former,
+        "name_norm": normalize_name(name),
+        "name_core": core_name(name),
+        "former_norm": _unique(normalize_name(f) for f in former),
+        "former_core": _unique(core_name(f) for f in former),
+        "pinyin": _unique(form for n in all_names for form in (pinyin_full(n), pinyin_full(core_name(n)))),
+        "initials": _unique(form for n in all_names for form in (pinyin_initials(n), pinyin_initials(core_name(n)))),
+    }
+
+
+def build_document(snapshot: SubjectSnapshot, vault: Vault) -> dict[str, Any]:
+    """The document indexed for the subject (its `_id` is the subject id, its version the revision)."""
+    document: dict[str, Any] = {
+        "id": snapshot.id,
+        "kind": snapshot.kind.value,
+        "revision": snapshot.revision,
+        **_region_fields(snapshot.region_code),
+        "categories": sorted({category.value for category in snapshot.categories}),
+        "has_active_punishment": snapshot.has_active_punishment,
+        "active_flags": sorted(set(snapshot.active_flag_codes)),
+    }
+    if snapshot.kind is SubjectKind.NATURAL_PERSON:
+        document.update(
+            code=mask_id_number(snapshot.code),
+            id_index=vault.blind_index(snapshot.code).hex(),
+            name=mask_name(snapshot.name),
+            former_names=[mask_name(f) for f in snapshot.former_names if f.strip()],
+            person_name_tokens=person_name_tokens(vault, snapshot.name, snapshot.former_names),
+        )
+    else:
+        document["code"] = snapshot.code
+        document.update(_name_fields(snapshot.name, snapshot.former_names))
+    return document

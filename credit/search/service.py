@@ -1,0 +1,109 @@
+"""`searchSubjects`: run one subject search against the `subjects` alias and shape the page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from elasticsearch import AsyncElasticsearch
+
+from credit.crypto import Vault
+from credit.search.query import (
+    HIGHLIGHT_FIELDS,
+    SearchFilter,
+    build_search_body,
+    decode_cursor,
+    encode_cursor,
+    validate_page_size,
+    validate_query,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    id: int
+    score: float
+    highlights: tuple[str, ...]  # fragments of name / former names with <em> marks
+    source: dict[str, Any]  # the indexed display fields (masked for natural persons)
+    cursor: str
+
+
+@dataclass(frozen=True, slots=True)
+class FacetBucket:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    hits: tuple[SearchHit, ...]
+    total: int
+    facets: dict[str, tuple[FacetBucket, ...]]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+def _facets(aggregations: dict[str, Any]) -> dict[str, tuple[FacetBucket, ...]]:
+    facets: dict[str, tuple[FacetBucket, ...]] = {}
+    for name, aggregation in aggregations.items():
+        buckets = aggregation.get("buckets", [])
+        facets[name] = tuple(
+            FacetBucket(str(bucket.get("key_as_string", bucket["key"])), int(bucket["doc_count"])) for bucket in buckets
+        )
+    return facets
+
+
+def _hit(raw: dict[str, Any]) -> SearchHit:
+    highlight = raw.get("highlight", {})
+    fragments = tuple(fragment for field in HIGHLIGHT_FIELDS for fragment in highlight.get(field, ()))
+    source = raw.get("_source", {})
+    return SearchHit(
+        id=int(source.get("id", raw["_id"])),
+        score=float(raw["sort"][0]),
+        highlights=fragments,
+        source=source,
+        cursor=encode_cursor(raw["sort"]),
+    )
+
+
+def _total(hits: dict[str, Any]) -> int:
+    total = hits.get("total", 0)
+    return int(total["value"] if isinstance(total, dict) else total)
+
+
+async def search_subjects(
+    client: AsyncElasticsearch,
+    alias: str,
+    vault: Vault,
+    query: str,
+    filter: SearchFilter | None = None,
+    first: int = 10,
+    after: str | None = None,
+    allow_id_lookup: bool = False,
+) -> SearchPage:
+    """One page of subjects matching `query`, best first; SearchInputError for input to fix.
+
+    `allow_id_lookup` lets an exact resident ID number find its person through the blind index; the
+    caller grants it only to entitled roles, on a purpose-bound query that it audits.
+    """
+    validate_query(query)
+    size = validate_page_size(first)
+    search_after = decode_cursor(after) if after is not None else None
+    body = build_search_body(
+        query,
+        filter=filter or SearchFilter(),
+        size=size + 1,  # one more than asked, to know whether there is a next page
+        search_after=search_after,
+        vault=vault,
+        allow_id_lookup=allow_id_lookup,
+    )
+    response = await client.search(index=alias, body=body)
+    raw_hits: list[dict[str, Any]] = response["hits"]["hits"]
+    hits = tuple(_hit(raw) for raw in raw_hits[:size])
+    return SearchPage(
+        hits=hits,
+        total=_total(response["hits"]),
+        facets=_facets(response.body.get("aggregations", {})),
+        end_cursor=hits[-1].cursor if hits else None,
+        has_next_page=len(raw_hits) > size,
+    )

@@ -1,0 +1,324 @@
+"""The `creditgraph` command line (CONTRACT.md): serve, demo, import, keys, worker, reindex, outbox."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from credit.config import Settings, get_settings
+from credit.enums import Role
+from credit.runtime import Runtime, SearchMode, open_runtime
+
+err = Console(stderr=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def progress(label: str, total: int | None = None) -> Iterator[Progress]:
+    """A progress line on a terminal; silent when stderr is not one (CI, pipes)."""
+    columns = [TextColumn(label), BarColumn(), TextColumn("{task.completed:,}"), TimeElapsedColumn()]
+    with Progress(*columns, console=err, disable=not err.is_terminal, transient=True) as bar:
+        bar.add_task(label, total=total)
+        yield bar
+
+
+def _advance(bar: Progress, completed: int) -> None:
+    bar.update(bar.task_ids[0], completed=completed)
+
+
+# --- import -----------------------------------------------------------------------------------------
+
+
+def _lines(stream: IO[bytes]) -> Iterator[bytes]:
+    yield from stream
+
+
+async def _import(settings: Settings, path: str) -> int:
+    from credit.importer import Importer
+
+    async with open_runtime(settings, search=SearchMode.NONE) as runtime:
+        with progress("importing") as bar:
+            importer = Importer(runtime.sessions, runtime.vault, on_progress=lambda s: _advance(bar, s.lines))
+            if path == "-":
+                summary = await importer.run(_lines(sys.stdin.buffer))
+            else:
+                with open(path, "rb") as fh:
+                    summary = await importer.run(_lines(fh))
+    for number, reason in summary.rejected:
+        out.print(f"line {number}: {reason}", markup=False)
+    out.print(
+        f"accepted {summary.accepted} (created {summary.created}, updated {summary.updated}, "
+        f"unchanged {summary.unchanged}), rejected {len(summary.rejected)}",
+        markup=False,
+    )
+    return 1 if summary.rejected else 0
+
+
+# --- keys --------------------------------------------------------------------------------------------
+
+
+async def _create_key(settings: Settings, role: Role, name: str, subject_code: str | None) -> int:
+    from sqlalchemy import select
+
+    from credit.identifiers import normalize_any_code
+    from credit.keys import create_key
+    from credit.models import Subject
+
+    async with open_runtime(settings, search=SearchMode.NONE) as runtime, runtime.sessions.begin() as session:
+        subject_id = None
+        if subject_code is not None:
+            canonical = normalize_any_code(subject_code)
+            if canonical is None:
+                err.print("--subject is neither a valid 统一社会信用代码 nor a valid resident ID number")
+                return 2
+            subject_id = await session.scalar(
+                select(Subject.id).where(Subject.code_index == runtime.vault.blind_index(canonical))
+            )
+            if subject_id is None:
+                err.print("--subject: no such subject")
+                return 2
+        try:
+            _, key = await create_key(session, role, name, subject_id)
+        except ValueError as exc:
+            err.print(str(exc))
+            return 2
+    out.print(key, markup=False)
+    return 0
+
+
+async def _revoke_key(settings: Settings, prefix: str) -> int:
+    from sqlalchemy import func, update
+
+    from credit.models import ApiKey
+
+    async with open_runtime(settings, search=SearchMode.NONE) as runtime, runtime.sessions.begin() as session:
+        result = await session.execute(
+            update(ApiKey)
+            .where(ApiKey.prefix == prefix[:10], ApiKey.revoked_at.is_(None))
+            .values(revoked_at=func.now())
+        )
+    count = getattr(result, "rowcount", 0)
+    out.print(f"revoked {count} key(s)")
+    return 0 if count else 1
+
+
+# --- worker, reindex, outbox --------------------------------------------------------------------------
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+def _need_search(runtime: Runtime) -> bool:
+    if runtime.search is None:
+        err.print("no search engine: set ELASTICSEARCH_URL, or start `creditgraph serve` on this CREDITGRAPH_HOME")
+        return False
+    return True
+
+
+async def _worker(settings: Settings) -> int:
+    from indexers.worker import Indexer
+
+    async with open_runtime(settings, search=SearchMode.CONNECT) as runtime:
+        if not _need_search(runtime):
+            return 2
+        await Indexer(runtime).run(_stop_event())
+    return 0
+
+
+async def _reindex(settings: Settings) -> int:
+    from indexers.reindex import reindex
+
+    async with open_runtime(settings, search=SearchMode.CONNECT) as runtime:
+        if not _need_search(runtime):
+            return 2
+        with progress("reindexing") as bar:
+            summary = await reindex(runtime, on_progress=lambda n: _advance(bar, n))
+    out.print(
+        f"reindexed {summary.subjects} subjects into {summary.index} in {summary.seconds:.1f} s "
+        f"({summary.caught_up} caught up after the load); alias swapped"
+    )
+    return 0
+
+
+async def _outbox(settings: Settings, action: str) -> int:
+    from sqlalchemy import text
+
+    async with open_runtime(settings, search=SearchMode.NONE) as runtime, runtime.sessions.begin() as session:
+        if action == "replay":
+            result = await session.execute(
+                text("UPDATE outbox SET dead = false, attempts = 0, available_at = now() WHERE dead")
+            )
+            out.print(f"replaying {getattr(result, 'rowcount', 0)} dead letter(s)")
+            return 0
+        rows = (
+            await session.execute(
+                text("SELECT id, subject_id, attempts, last_error, created_at FROM outbox WHERE dead ORDER BY id")
+            )
+        ).all()
+        stats = (await session.execute(text("SELECT count(*), min(created_at) FROM outbox WHERE NOT dead"))).one()
+    out.print(f"pending {stats[0]}, oldest {stats[1] or '-'}; dead letters {len(rows)}")
+    for row in rows:
+        out.print(f"  #{row.id} subject {row.subject_id} after {row.attempts} attempts: {row.last_error}", markup=False)
+    return 0
+
+
+# --- serve and demo -----------------------------------------------------------------------------------
+
+
+async def _prepare(settings: Settings, fresh_engine: bool, demo_subjects: int | None) -> dict[str, str]:
+    """Migrate, load demo data, and build the index when the engine is new; the URLs for workers."""
+    from credit.search.client import ensure_alias
+    from indexers.reindex import reindex
+
+    async with open_runtime(settings, search=SearchMode.CONNECT) as runtime:
+        if demo_subjects is not None:
+            await _load_demo(runtime, demo_subjects)
+        assert runtime.search is not None
+        if fresh_engine:
+            with progress("building the search index") as bar:
+                summary = await reindex(runtime, on_progress=lambda n: _advance(bar, n))
+            err.print(f"search index built: {summary.subjects:,} subjects in {summary.seconds:.1f} s")
+        else:
+            await ensure_alias(runtime.search, runtime.alias)
+        if demo_subjects is not None:
+            await _print_demo_keys(runtime)
+        return {"DATABASE_URL": runtime.database_url, "ELASTICSEARCH_URL": runtime.search_url or ""}
+
+
+async def _load_demo(runtime: Runtime, subjects: int) -> None:
+    import orjson
+
+    from credit.demo import generate
+    from credit.importer import Importer
+
+    with progress("loading demo data") as bar:
+        importer = Importer(runtime.sessions, runtime.vault, actor="demo", on_progress=lambda s: _advance(bar, s.lines))
+        summary = await importer.run(orjson.dumps(line) for line in generate(subjects))
+    err.print(
+        f"demo data: {summary.accepted:,} lines accepted ({summary.created:,} created, "
+        f"{summary.unchanged:,} unchanged), {len(summary.rejected)} rejected"
+    )
+
+
+async def _print_demo_keys(runtime: Runtime) -> None:
+    from sqlalchemy import func, select, update
+
+    from credit.keys import create_key
+    from credit.models import ApiKey, CreditRecord
+
+    async with runtime.sessions.begin() as session:
+        await session.execute(
+            update(ApiKey).where(ApiKey.name.like("demo-%"), ApiKey.revoked_at.is_(None)).values(revoked_at=func.now())
+        )
+        subject_id = await session.scalar(select(CreditRecord.subject_id).order_by(CreditRecord.id).limit(1))
+        out.print("demo API keys (Authorization: Bearer <key>); earlier demo keys are revoked:")
+        for role in Role:
+            if role is Role.PUBLIC:
+                continue
+            _, key = await create_key(
+                session, role, f"demo-{role.value.lower()}", subject_id if role is Role.SUBJECT else None
+            )
+            out.print(f"  {role.value:<22} {key}", markup=False)
+
+
+def _serve(settings: Settings, args: argparse.Namespace, demo_subjects: int | None) -> int:
+    import uvicorn
+
+    from credit.embedded import EmbeddedSearch, find_search, search_state_file, start_search
+
+    embedded: EmbeddedSearch | None = None
+    if settings.elasticsearch_url is None:
+        running = find_search(settings.home)
+        if running is None:
+            # This process owns the in-memory engine for the whole serve (API workers are children).
+            embedded = start_search(settings.home)
+            running = embedded.url
+        os.environ["ELASTICSEARCH_URL"] = running
+        settings = Settings()
+    try:
+        env = asyncio.run(_prepare(settings, embedded is not None, demo_subjects))
+        os.environ.update({k: v for k, v in env.items() if v})
+        os.environ["CREDITGRAPH_RUN_WORKER"] = "0" if args.no_worker else "1"
+        err.print(f"serving on http://{args.host}:{args.port}/graphql")
+        uvicorn.run(
+            "api.app:app_from_environment",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="warning",
+        )
+    finally:
+        if embedded is not None:
+            embedded.close(search_state_file(settings.home))
+    return 0
+
+
+# --- entry point ---------------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="creditgraph", description="Public credit-information service")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("serve", "demo"):
+        p = sub.add_parser(name, help="serve the API" if name == "serve" else "load demo data, then serve")
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+        p.add_argument("--workers", type=int, default=1)
+        p.add_argument("--no-worker", action="store_true", help="do not run an indexer in-process")
+        if name == "demo":
+            p.add_argument("--subjects", type=int, default=20_000)
+    p = sub.add_parser("import", help="load NDJSON subjects and records")
+    p.add_argument("file", help="NDJSON file, or - for standard input")
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command", required=True)
+    p = keys.add_parser("create", help="create a key (printed once)")
+    p.add_argument("--role", required=True, choices=[r.value for r in Role if r is not Role.PUBLIC])
+    p.add_argument("--name", required=True)
+    p.add_argument("--subject", help="code of the subject a SUBJECT key acts for")
+    p = keys.add_parser("revoke", help="revoke a key by its first 10 characters")
+    p.add_argument("prefix")
+    sub.add_parser("worker", help="run an indexer worker")
+    sub.add_parser("reindex", help="rebuild the search index and swap the alias")
+    p = sub.add_parser("outbox", help="indexing backlog and dead letters")
+    p.add_argument("action", choices=["status", "replay"], nargs="?", default="status")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = get_settings()
+    Path(settings.home).mkdir(parents=True, exist_ok=True)
+    if args.command in ("serve", "demo"):
+        return _serve(settings, args, args.subjects if args.command == "demo" else None)
+    if args.command == "import":
+        return asyncio.run(_import(settings, args.file))
+    if args.command == "keys":
+        if args.keys_command == "create":
+            return asyncio.run(_create_key(settings, Role(args.role), args.name, args.subject))
+        return asyncio.run(_revoke_key(settings, args.prefix))
+    if args.command == "worker":
+        return asyncio.run(_worker(settings))
+    if args.command == "reindex":
+        return asyncio.run(_reindex(settings))
+    if args.command == "outbox":
+        return asyncio.run(_outbox(settings, args.action))
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Fixture strategy.
+
+Tests talk to real services, never to mocks of our own components:
+
+* PostgreSQL: `TEST_DATABASE_URL` (default: the machine's server at 127.0.0.1:5432, database
+  `test`). Each test session creates its own database `creditgraph_t<pid>`, migrated to head, and
+  drops it at the end, so parallel sessions never meet. When no server answers (a fresh machine
+  with only Python), an embedded `pgserver` in a temporary folder stands in.
+* Redis: `TEST_REDIS_URL` (default redis://127.0.0.1:6379/0); tests that need Redis itself are
+  skipped when none answers, the rest use the in-process broker of the embedded default.
+* Search: one in-memory `osmem-server` per session over HTTP; each session uses its own index
+  prefix, and tests that write documents clear them first.
+* Between tests, `clean_db` truncates every table: the worker, the API and the importer use their
+  own connections and transactions, as in production, so a rolled-back outer transaction would not
+  see their work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from osmem_server import OsmemServer
+
+from credit.config import Settings
+from credit.runtime import Runtime, SearchMode, open_runtime
+
+DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def _postgres_answers(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def admin_database_url() -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL", DEFAULT_DB)
+    if _postgres_answers(url):
+        yield url
+        return
+    from credit.embedded import start_postgres
+
+    with tempfile.TemporaryDirectory(prefix="creditgraph-pg-") as tmp:
+        yield start_postgres(Path(tmp))
+
+
+@pytest.fixture(scope="session")
+def database_url(admin_database_url: str) -> Iterator[str]:
+    name = f"creditgraph_t{os.getpid()}"
+    with psycopg.connect(admin_database_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    base, _, query = admin_database_url.partition("?")
+    url = base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else "")
+    yield url
+    with psycopg.connect(admin_database_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str | None:
+    url = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS)
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except (redis.ConnectionError, OSError):
+        return None
+    return url
+
+
+@pytest.fixture(scope="session")
+def search_server() -> Iterator[OsmemServer]:
+    server = OsmemServer.start(japanese=False)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def settings(
+    database_url: str, redis_url: str | None, search_server: OsmemServer, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    return Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        elasticsearch_url=search_server.url,
+        creditgraph_home=tmp_path_factory.mktemp("home"),
+        CREDITGRAPH_SECRET_KEY="test-secret-key-not-for-production",
+        SEARCH_INDEX_PREFIX=f"t{os.getpid()}_",
+    )
+
+
+@pytest.fixture(scope="session")
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    async with open_runtime(settings, search=SearchMode.CONNECT) as rt:
+        yield rt
+
+
+TABLES = "record_events, audit_log, repairs, objections, outbox, api_keys, records, subjects"
+
+
+@pytest.fixture
+async def clean_db(runtime: Runtime) -> AsyncIterator[Runtime]:
+    from sqlalchemy import text
+
+    async with runtime.engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+    await runtime.broker.delete()
+    yield runtime
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def wait_for(predicate, timeout: float = 5.0, interval: float = 0.05):  # type: ignore[no-untyped-def]
+    """Poll an async predicate until it returns a truthy value; returns it or fails the test."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await predicate()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)
