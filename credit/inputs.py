@@ -73,7 +73,7 @@ class SubjectInput(_Line):
         try:
             canonical = normalize_code(self.kind, self.code)
         except InvalidIdentifier as exc:
-            raise ValueError(str(exc)) from None
+            raise ValueError(f"code: {exc}") from None
         object.__setattr__(self, "code", canonical)
         if self.kind is not SubjectKind.NATURAL_PERSON and self.phone is not None:
             raise ValueError("phone is only recorded for natural persons")

@@ -84,6 +84,9 @@ def search_server() -> Iterator[OsmemServer]:
     server = OsmemServer.start(japanese=False)
     yield server
     server.close()
+    for pipe in (server.process.stdin, server.process.stdout):
+        if pipe is not None:
+            pipe.close()
 
 
 @pytest.fixture(scope="session")
@@ -115,7 +118,11 @@ async def clean_db(runtime: Runtime) -> AsyncIterator[Runtime]:
 
     async with runtime.engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-    await runtime.broker.delete()
+    if runtime.search is not None:
+        from credit.search.client import ensure_alias
+
+        await runtime.search.options(ignore_status=404).indices.delete(index=f"{runtime.alias}_*")
+        await ensure_alias(runtime.search, runtime.alias)
     yield runtime
 
 
@@ -135,3 +142,44 @@ async def wait_for(predicate, timeout: float = 5.0, interval: float = 0.05):  # 
         if asyncio.get_running_loop().time() > deadline:
             pytest.fail(f"condition not met within {timeout} s")
         await asyncio.sleep(interval)
+
+
+class ApiServer:
+    """The real app served by uvicorn on a loopback port, in the test session's event loop."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.graphql_url = f"{url}/graphql"
+
+    async def graphql(
+        self, query: str, variables: dict[str, object] | None = None, key: str | None = None
+    ) -> dict[str, object]:
+        import httpx
+
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        async with httpx.AsyncClient(timeout=30) as client:
+            response = await client.post(self.graphql_url, json={"query": query, "variables": variables}, headers=headers)
+        body: dict[str, object] = response.json()
+        body["_status"] = response.status_code
+        return body
+
+
+@pytest.fixture(scope="session")
+async def api_server(settings: Settings, runtime: Runtime) -> AsyncIterator[ApiServer]:
+    import uvicorn
+
+    from api.app import create_app
+
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings, runtime=runtime, run_worker=True), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    yield ApiServer(f"http://127.0.0.1:{port}")
+    server.should_exit = True
+    await task

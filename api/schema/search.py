@@ -58,11 +58,11 @@ class SearchQuery:
         info: Info[Context, None],
         query: str,
         filter: SubjectFilter | None = None,
-        first: int = 10,
+        first: int | None = 10,
         after: str | None = None,
     ) -> SubjectSearchConnection:
         context = info.context
-        check_first(first)
+        first = check_first(10 if first is None else first)
         runtime = context.runtime
         if runtime.search is None:
             raise BadUserInput("search is not available")

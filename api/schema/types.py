@@ -202,12 +202,12 @@ class CreditProfile:
         self,
         info: Info[Context, None],
         categories: list[RecordCategory] | None = None,
-        include_inactive: bool = False,
-        first: int = 20,
+        include_inactive: bool | None = False,
+        first: int | None = 20,
         after: str | None = None,
     ) -> CreditRecordConnection:
         context = info.context
-        check_first(first)
+        first = check_first(20 if first is None else first)
         if include_inactive and not _can_read_inactive(context, self.subject_id):
             raise Forbidden("includeInactive is for regulators, financial institutions and the subject itself")
         facts = await context.loaders.facts_by_subject.load(self.subject_id)

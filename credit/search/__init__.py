@@ -18,6 +18,7 @@ from credit.search.document import SubjectSnapshot, build_document
 from credit.search.query import (
     MAX_PAGE_SIZE,
     MAX_QUERY_LENGTH,
+    Cursor,
     SearchFilter,
     SearchInputError,
     build_search_body,
@@ -30,6 +31,7 @@ from credit.search.service import FacetBucket, SearchHit, SearchPage, search_sub
 __all__ = [
     "MAX_PAGE_SIZE",
     "MAX_QUERY_LENGTH",
+    "Cursor",
     "FacetBucket",
     "SearchFilter",
     "SearchHit",

@@ -12,7 +12,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
+import struct
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +43,9 @@ MAX_QUERY_LENGTH: Final = 200
 MAX_PAGE_SIZE: Final = 100
 CURSOR_VERSION: Final = 1
 _MAX_CURSOR_LENGTH: Final = 512
+# Elasticsearch's default index.max_result_window: the most hits one request may fetch.
+MAX_RESULT_WINDOW: Final = 10_000
+MAX_SUBJECT_ID: Final = 2**63 - 1
 # A code fragment is searched by prefix from this many characters on (fewer match too much).
 MIN_CODE_PREFIX: Final = 4
 _CODE_FRAGMENT = re.compile(r"[0-9A-Z]{4,18}")
@@ -134,14 +139,48 @@ def validate_page_size(first: int) -> int:
     return first
 
 
-def encode_cursor(sort_values: Sequence[Any]) -> str:
-    """An opaque cursor for the `search_after` values of a hit."""
-    payload = json.dumps({"v": CURSOR_VERSION, "s": list(sort_values)}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """The position just after one hit: its score, its id, and its rank among the hits of equal score.
+
+    Scores are compared as the 32-bit floats engines report. Elasticsearch scores are 32-bit floats,
+    so `search_after: [score, id]` would resume exactly; osmem-server ranks by 64-bit scores and
+    reports them rounded, so a reported score cannot find its ties again. `search_after_values`
+    therefore resumes at the first hit of the cursor's score on every engine, and `position_hits`
+    skips the `tie_rank` hits of that score already delivered. Over-fetching stays within one group
+    of equally scored hits, bounded by `MAX_RESULT_WINDOW`.
+    """
+
+    score: float
+    id: int
+    tie_rank: int  # 1 for the first hit of its score, 2 for the second …
 
 
-def decode_cursor(cursor: str) -> list[Any]:
-    """The `search_after` values of a cursor made by `encode_cursor`, or SearchInputError."""
+def as_float32(value: float) -> float:
+    """The value rounded to the nearest 32-bit float (the precision engines report scores in)."""
+    rounded: float = struct.unpack("<f", struct.pack("<f", value))[0]
+    return rounded
+
+
+def _next_float32(value: float) -> float:
+    bits: int = struct.unpack("<I", struct.pack("<f", value))[0]
+    following: float = struct.unpack("<f", struct.pack("<I", bits + 1))[0]
+    return following
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    """An opaque, versioned cursor (base64url of JSON) for the position after a hit."""
+    payload = {"v": CURSOR_VERSION, "s": [cursor.score, cursor.id], "t": cursor.tie_rank}
+    text = json.dumps(payload, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def decode_cursor(cursor: str) -> Cursor:
+    """The position encoded by `encode_cursor`, or SearchInputError for anything else."""
     invalid = SearchInputError("after is not a valid cursor")
     if not cursor or len(cursor) > _MAX_CURSOR_LENGTH:
         raise invalid
@@ -150,17 +189,49 @@ def decode_cursor(cursor: str) -> list[Any]:
         payload = json.loads(raw)
     except (binascii.Error, ValueError):
         raise invalid from None
-    if not isinstance(payload, dict) or payload.get("v") != CURSOR_VERSION or set(payload) != {"v", "s"}:
+    if not isinstance(payload, dict) or set(payload) != {"v", "s", "t"} or payload["v"] != CURSOR_VERSION:
         raise invalid
-    values = payload["s"]
+    values, tie_rank = payload["s"], payload["t"]
     if not (isinstance(values, list) and len(values) == len(SORT)):
         raise invalid
     score, subject_id = values
-    if isinstance(score, bool) or not isinstance(score, int | float):
+    if not (_is_number(score) and score >= 0 and isinstance(subject_id, int) and _is_number(subject_id)):
         raise invalid
-    if isinstance(subject_id, bool) or not isinstance(subject_id, int):
+    if not (isinstance(tie_rank, int) and _is_number(tie_rank) and tie_rank >= 1):
         raise invalid
-    return [score, subject_id]
+    return Cursor(as_float32(float(score)), subject_id, tie_rank)
+
+
+def search_after_values(cursor: Cursor) -> list[Any]:
+    """`search_after` that resumes at the first hit scoring `cursor.score` (on every engine).
+
+    The score sent is just above the midpoint between the cursor's score and the next 32-bit float:
+    Elasticsearch reads it as that next float, osmem-server compares it as a 64-bit value; either way
+    every hit of the cursor's score (and none above it) comes after it, and the id sentinel lets no
+    hit of the next score through.
+    """
+    midpoint = (cursor.score + _next_float32(cursor.score)) / 2
+    return [math.nextafter(midpoint, math.inf), MAX_SUBJECT_ID]
+
+
+def position_hits(raw_hits: Sequence[dict[str, Any]], cursor: Cursor | None) -> list[tuple[dict[str, Any], Cursor]]:
+    """The hits after `cursor` (see `Cursor`), each with its own cursor."""
+    remaining = list(raw_hits)
+    group_score, group_count = (cursor.score, 0) if cursor else (math.nan, 0)
+    if cursor is not None:
+        remaining = [hit for hit in remaining if as_float32(float(hit["sort"][0])) <= cursor.score]
+        while (
+            remaining and group_count < cursor.tie_rank and as_float32(float(remaining[0]["sort"][0])) == cursor.score
+        ):
+            group_count += 1
+            if remaining.pop(0)["sort"][1] == cursor.id:
+                break
+    positioned: list[tuple[dict[str, Any], Cursor]] = []
+    for hit in remaining:
+        score, subject_id = as_float32(float(hit["sort"][0])), int(hit["sort"][1])
+        group_score, group_count = (score, group_count + 1) if score == group_score else (score, 1)
+        positioned.append((hit, Cursor(score, subject_id, group_count)))
+    return positioned
 
 
 def _constant(query: dict[str, Any], score: float) -> dict[str, Any]:

@@ -10,10 +10,15 @@ from elasticsearch import AsyncElasticsearch
 from credit.crypto import Vault
 from credit.search.query import (
     HIGHLIGHT_FIELDS,
+    MAX_RESULT_WINDOW,
+    Cursor,
     SearchFilter,
+    SearchInputError,
     build_search_body,
     decode_cursor,
     encode_cursor,
+    position_hits,
+    search_after_values,
     validate_page_size,
     validate_query,
 )
@@ -53,16 +58,16 @@ def _facets(aggregations: dict[str, Any]) -> dict[str, tuple[FacetBucket, ...]]:
     return facets
 
 
-def _hit(raw: dict[str, Any]) -> SearchHit:
+def _hit(raw: dict[str, Any], cursor: Cursor) -> SearchHit:
     highlight = raw.get("highlight", {})
     fragments = tuple(fragment for field in HIGHLIGHT_FIELDS for fragment in highlight.get(field, ()))
     source = raw.get("_source", {})
     return SearchHit(
-        id=int(source.get("id", raw["_id"])),
-        score=float(raw["sort"][0]),
+        id=cursor.id,
+        score=cursor.score,
         highlights=fragments,
         source=source,
-        cursor=encode_cursor(raw["sort"]),
+        cursor=encode_cursor(cursor),
     )
 
 
@@ -88,22 +93,27 @@ async def search_subjects(
     """
     validate_query(query)
     size = validate_page_size(first)
-    search_after = decode_cursor(after) if after is not None else None
+    cursor = decode_cursor(after) if after is not None else None
+    # One more than asked, to know whether there is a next page, plus the hits of equal score that
+    # the cursor's page already delivered (see `Cursor`).
+    fetch = size + 1 + (cursor.tie_rank if cursor else 0)
+    if fetch > MAX_RESULT_WINDOW:
+        raise SearchInputError("after is too deep into equally ranked results; refine the query")
     body = build_search_body(
         query,
         filter=filter or SearchFilter(),
-        size=size + 1,  # one more than asked, to know whether there is a next page
-        search_after=search_after,
+        size=fetch,
+        search_after=search_after_values(cursor) if cursor else None,
         vault=vault,
         allow_id_lookup=allow_id_lookup,
     )
     response = await client.search(index=alias, body=body)
-    raw_hits: list[dict[str, Any]] = response["hits"]["hits"]
-    hits = tuple(_hit(raw) for raw in raw_hits[:size])
+    positioned = position_hits(response["hits"]["hits"], cursor)
+    hits = tuple(_hit(raw, position) for raw, position in positioned[:size])
     return SearchPage(
         hits=hits,
         total=_total(response["hits"]),
         facets=_facets(response.body.get("aggregations", {})),
         end_cursor=hits[-1].cursor if hits else None,
-        has_next_page=len(raw_hits) > size,
+        has_next_page=len(positioned) > size,
     )

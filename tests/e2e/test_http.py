@@ -1,0 +1,110 @@
+"""End to end over HTTP: import demo data, let the in-process indexer catch up, query GraphQL."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import orjson
+from sqlalchemy import func, select
+
+from credit.demo import generate
+from credit.enums import Role
+from credit.importer import Importer
+from credit.keys import create_key
+from credit.models import OutboxEntry, Subject
+from credit.runtime import Runtime
+from tests.conftest import ApiServer, wait_for
+
+SEARCH = """
+query($q: String!, $filter: SubjectFilter) {
+  searchSubjects(query: $q, filter: $filter, first: 5) {
+    totalCount
+    edges { score highlights node { id kind name code formerNames creditProfile { activeFlags { code kind } } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+SUBJECT = """
+query($code: String!) {
+  subject(code: $code) {
+    name code kind legalRepresentative
+    creditProfile { activeFlags { code } records { totalCount edges { node { title status authority } } } }
+  }
+}"""
+
+FULL_ID = re.compile(r"\d{17}[\dX]")
+
+
+async def load_demo(runtime: Runtime, subjects: int = 300) -> list[dict[str, object]]:
+    lines = list(itertools.islice(generate(subjects=subjects, seed=5), 10_000))
+    summary = await Importer(runtime.sessions, runtime.vault).run(orjson.dumps(line) for line in lines)
+    assert summary.rejected == []
+
+    async def drained() -> bool:
+        async with runtime.sessions() as session:
+            return (await session.scalar(select(func.count()).select_from(OutboxEntry))) == 0
+
+    await wait_for(drained, timeout=30)
+    await runtime.search.indices.refresh(index=runtime.alias)  # type: ignore[union-attr]
+    return lines
+
+
+class TestGraphQLOverHttp:
+    async def test_search_and_profile(self, clean_db: Runtime, api_server: ApiServer) -> None:
+        lines = await load_demo(clean_db)
+        company = next(
+            line for line in lines if line["type"] == "subject" and line["kind"] == "LEGAL_PERSON"
+        )
+        body = await api_server.graphql(SEARCH, {"q": company["name"]})
+        assert body["_status"] == 200, body
+        edges = body["data"]["searchSubjects"]["edges"]  # type: ignore[index]
+        assert edges[0]["node"]["code"] == company["code"]
+
+        body = await api_server.graphql(SUBJECT, {"code": company["code"]})
+        subject = body["data"]["subject"]  # type: ignore[index]
+        assert subject["name"] == company["name"]
+        expected = sum(1 for line in lines if line["type"] == "record" and line["subjectCode"] == company["code"])
+        assert subject["creditProfile"]["records"]["totalCount"] <= expected
+
+    async def test_natural_persons_are_masked_for_public(self, clean_db: Runtime, api_server: ApiServer) -> None:
+        lines = await load_demo(clean_db)
+        person = next(line for line in lines if line["type"] == "subject" and line["kind"] == "NATURAL_PERSON")
+        body = await api_server.graphql(SEARCH, {"q": person["name"], "filter": {"kinds": ["NATURAL_PERSON"]}})
+        raw = orjson.dumps(body).decode()
+        assert person["name"] not in raw
+        assert FULL_ID.search(raw) is None
+        names = [e["node"]["name"] for e in body["data"]["searchSubjects"]["edges"]]  # type: ignore[index]
+        assert names and all("*" in n for n in names)
+
+        body = await api_server.graphql(SUBJECT, {"code": person["code"]})
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # type: ignore[index]
+
+    async def test_entitled_role_looks_a_person_up_by_id(self, clean_db: Runtime, api_server: ApiServer) -> None:
+        lines = await load_demo(clean_db)
+        person = next(line for line in lines if line["type"] == "subject" and line["kind"] == "NATURAL_PERSON")
+        async with clean_db.sessions.begin() as session:
+            _, key = await create_key(session, Role.REGULATOR, "e2e")
+        body = await api_server.graphql(SUBJECT, {"code": person["code"]}, key=key)
+        subject = body["data"]["subject"]  # type: ignore[index]
+        assert subject["kind"] == "NATURAL_PERSON"
+        assert subject["code"] != person["code"] and subject["code"].endswith(str(person["code"])[-4:])
+
+    async def test_bad_input_and_bad_keys(self, clean_db: Runtime, api_server: ApiServer) -> None:
+        body = await api_server.graphql(SUBJECT, {"code": "not-a-code"})
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # type: ignore[index]
+        body = await api_server.graphql(SEARCH, {"q": "   "})
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # type: ignore[index]
+        body = await api_server.graphql("{ searchSubjects(query: \"x\", first: 1000) { totalCount } }")
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # type: ignore[index]
+        body = await api_server.graphql(SEARCH, {"q": "公司"}, key="cg_not_a_real_key")
+        assert body["_status"] == 401
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"  # type: ignore[index]
+
+    async def test_subject_count_matches_import(self, clean_db: Runtime, api_server: ApiServer) -> None:
+        lines = await load_demo(clean_db, subjects=120)
+        async with clean_db.sessions() as session:
+            count = await session.scalar(select(func.count()).select_from(Subject))
+        assert count == sum(1 for line in lines if line["type"] == "subject")
+        indexed = await clean_db.search.count(index=clean_db.alias)  # type: ignore[union-attr]
+        assert indexed["count"] == count

@@ -1,0 +1,136 @@
+"""The NDJSON import (CONTRACT.md) against the real PostgreSQL: line-level errors, idempotence,
+revisions and outbox rows, through the same service the CLI uses."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from sqlalchemy import func, select
+
+from credit.config import Settings
+from credit.demo import generate
+from credit.importer import Importer
+from credit.models import CreditRecord, OutboxEntry, RecordEvent, Subject
+from credit.runtime import Runtime
+
+BAD_LINES = {
+    # line number (1-based) → (content, expected reason fragment)
+    17: (
+        b'{"type":"subject","kind":"LEGAL_PERSON","code":"91320402MA1XXXXX12","name":"x"}',
+        "统一社会信用代码",
+    ),
+    2500: (
+        b'{"type":"record","sourceId":"X-1","authority":"a","subjectCode":"110105199003070017",'
+        b'"category":"RED_LIST","title":"t","decidedOn":"2024-01-01"}',
+        "unknown subject",
+    ),
+    6001: (
+        b'{"type":"record","sourceId":"X-2","authority":"a","subjectCode":"91110000600037341L",'
+        b'"category":"RED_LIST","title":"t","decidedOn":"2024-02-30"}',
+        "decidedOn",
+    ),
+    9999: (b'{"type":"subject", "kind": ', "malformed JSON"),
+}
+
+
+def ten_thousand_lines() -> list[bytes]:
+    good = [orjson.dumps(line) for line in itertools.islice(generate(subjects=5000, seed=11), 10_000 - len(BAD_LINES))]
+    lines: list[bytes] = []
+    for number in range(1, 10_001):
+        lines.append(BAD_LINES[number][0] if number in BAD_LINES else good.pop(0))
+    return lines
+
+
+class TestImport:
+    async def test_reports_exactly_the_bad_lines_and_keeps_the_good(self, clean_db: Runtime) -> None:
+        lines = ten_thousand_lines()
+        summary = await Importer(clean_db.sessions, clean_db.vault).run(lines)
+        assert [n for n, _ in summary.rejected] == sorted(BAD_LINES)
+        for number, reason in summary.rejected:
+            assert BAD_LINES[number][1] in reason
+        assert summary.accepted == 10_000 - len(BAD_LINES)
+        assert summary.created == summary.accepted
+        async with clean_db.sessions() as session:
+            subjects = await session.scalar(select(func.count()).select_from(Subject))
+            records = await session.scalar(select(func.count()).select_from(CreditRecord))
+        assert (subjects or 0) + (records or 0) == summary.accepted
+
+        again = await Importer(clean_db.sessions, clean_db.vault).run(lines)
+        assert again.changed == 0
+        assert again.unchanged == summary.accepted
+        assert [n for n, _ in again.rejected] == sorted(BAD_LINES)
+
+    async def test_update_bumps_revision_and_queues_the_subject(self, clean_db: Runtime) -> None:
+        lines = [orjson.dumps(line) for line in itertools.islice(generate(subjects=200, seed=3), 260)]
+        await Importer(clean_db.sessions, clean_db.vault).run(lines)
+        record_line = next(orjson.loads(line) for line in lines if b'"type":"record"' in line)
+        async with clean_db.sessions.begin() as session:
+            await session.execute(OutboxEntry.__table__.delete())
+            before = await session.scalar(
+                select(CreditRecord).where(CreditRecord.source_id == record_line["sourceId"])
+            )
+            assert before is not None
+            subject_revision = await session.scalar(select(Subject.revision).where(Subject.id == before.subject_id))
+        changed = orjson.dumps({**record_line, "title": record_line["title"] + "（更正）"})
+        summary = await Importer(clean_db.sessions, clean_db.vault).run([changed])
+        assert (summary.updated, summary.created, summary.rejected) == (1, 0, [])
+        async with clean_db.sessions() as session:
+            after = await session.scalar(select(CreditRecord).where(CreditRecord.id == before.id))
+            assert after is not None and after.revision == before.revision + 1
+            assert after.title.endswith("（更正）")
+            queued = (await session.scalars(select(OutboxEntry.subject_id))).all()
+            assert list(queued) == [before.subject_id]
+            revision = await session.scalar(select(Subject.revision).where(Subject.id == before.subject_id))
+            assert revision == (subject_revision or 0) + 1
+            events = (await session.scalars(select(RecordEvent.action).where(RecordEvent.record_id == before.id))).all()
+            assert list(events) == ["created", "updated"]
+
+    async def test_personal_data_is_not_stored_in_clear(self, clean_db: Runtime) -> None:
+        person = {
+            "type": "subject",
+            "kind": "NATURAL_PERSON",
+            "code": "360426199101010071",
+            "name": "欧阳明远",
+            "phone": "13812345678",
+            "address": "江西省九江市德安县宝塔路18号",
+        }
+        await Importer(clean_db.sessions, clean_db.vault).run([orjson.dumps(person)])
+        async with clean_db.engine.connect() as conn:
+            dump = str((await conn.exec_driver_sql("SELECT s::text FROM subjects s")).all())
+        for secret in ("360426199101010071", "欧阳明远", "13812345678", "宝塔路18号"):
+            assert secret not in dump
+        async with clean_db.sessions() as session:
+            row = await session.scalar(select(Subject))
+            assert row is not None and row.personal_data is not None
+            assert clean_db.vault.decrypt(row.personal_data, context=row.code_index)["phone"] == "13812345678"
+
+
+def test_cli_prints_line_numbers_and_exit_code(settings: Settings, tmp_path: Path, runtime: Runtime) -> None:
+    path = tmp_path / "bad.ndjson"
+    path.write_bytes(b"\n".join([b"{oops", BAD_LINES[17][0]]) + b"\n")
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url or "",
+        "CREDITGRAPH_HOME": str(settings.creditgraph_home),
+        "CREDITGRAPH_SECRET_KEY": "test-secret-key-not-for-production",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "creditgraph.cli", "import", str(path)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1, result.stderr
+    assert "line 1: malformed JSON" in result.stdout
+    assert "line 2: code: 统一社会信用代码" in result.stdout
+    assert "rejected 2" in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["LEGAL_PERSON", "GOVERNMENT_AGENCY"])
+async def test_resident_id_is_refused_for_organisations(clean_db: Runtime, kind: str) -> None:
+    line = orjson.dumps({"type": "subject", "kind": kind, "code": "360426199101010071", "name": "某某"})
+    summary = await Importer(clean_db.sessions, clean_db.vault).run([line])
+    assert summary.rejected and "统一社会信用代码" in summary.rejected[0][1]
