@@ -46,7 +46,7 @@ COMPANY_FORM_SUFFIXES: tuple[str, ...] = tuple(
 
 # A core shorter than this is not distinctive enough to stand for the name (厂 in 机床厂 stays).
 _MIN_CORE_LENGTH = 2
-_PINYIN_LIKE = re.compile(r"[a-z]+")
+_PINYIN_LIKE = re.compile(r"[a-z0-9]*[a-z][a-z0-9]*")
 _PINYIN_SEPARATORS = re.compile(r"[\s'’\-]+")
 
 
@@ -108,7 +108,9 @@ def pinyin_query_form(query: str) -> str:
 
 
 def is_pinyin_like(query: str) -> bool:
-    """Whether the query is only ascii letters (ignoring spaces, apostrophes and hyphens)."""
+    """Whether the query could be pinyin or initials: ascii letters, ignoring spaces, apostrophes and
+    hyphens; digits are allowed among the letters because they pass through romanisation unchanged
+    (青岛数字100食品 → qdsz100sp)."""
     return _PINYIN_LIKE.fullmatch(pinyin_query_form(query)) is not None
 
 

@@ -1,8 +1,9 @@
 """The search request for `searchSubjects`: validation, ranking, filters, facets and cursors (pure).
 
 Ranking is two-layered. A `dis_max` over constant-score *tiers* says what kind of match a subject is
-(exact code ≫ exact name ≫ exact former name ≫ name prefix ≫ code prefix ≫ pinyin ≫ fuzzy); only its
-best tier counts, and tiers are far enough apart that relevance cannot reorder them. Scored
+(exact code ≫ exact name ≫ exact former name ≫ exact name or former name without its company-form
+suffix ≫ name prefix ≫ code prefix ≫ former-name prefix ≫ pinyin ≫ initials ≫ fuzzy); only its best
+tier counts, and tiers are far enough apart that relevance cannot reorder them. Scored
 *relevance* clauses (character n-grams, contiguous fragment, pinyin n-grams, hashed person-name grams)
 are added on top and order subjects within a tier — or rank on their own when no tier matched.
 """
@@ -58,9 +59,12 @@ class Tier:
 
     EXACT_CODE: Final = 100_000.0
     EXACT_NAME: Final = 50_000.0
+    # The exact full former name beats a current name that only shares its core: someone typing
+    # 郑州凌云农业发展有限公司 means the company once registered under that name, not
+    # 郑州凌云农业发展股份有限公司.
+    EXACT_FORMER_NAME: Final = 45_000.0
     EXACT_CORE_NAME: Final = 40_000.0
-    EXACT_FORMER_NAME: Final = 20_000.0
-    EXACT_FORMER_CORE: Final = 18_000.0
+    EXACT_FORMER_CORE: Final = 35_000.0
     NAME_PREFIX: Final = 10_000.0
     CODE_PREFIX: Final = 8_000.0
     FORMER_PREFIX: Final = 6_000.0
