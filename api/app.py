@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -73,7 +72,9 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
-            rt = runtime or await stack.enter_async_context(open_runtime(settings, search=SearchMode.OWN))
+            rt = runtime
+            if rt is None:
+                rt = await stack.enter_async_context(open_runtime(settings, search=SearchMode.OWN))
             app.state.runtime = rt
             if rt.search is not None:
                 await prepare_index(rt)

@@ -31,8 +31,8 @@ class RedisBroker:
         self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
     async def get(self, key: str) -> bytes | None:
-        value: bytes | None = await self._redis.get(key)
-        return value
+        value = await self._redis.get(key)
+        return value if value is None or isinstance(value, bytes) else str(value).encode()
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         await self._redis.set(key, value, ex=ttl_seconds)
@@ -60,7 +60,7 @@ class RedisBroker:
                     yield bytes(item["data"])
         finally:
             await pubsub.unsubscribe(channel)
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def ping(self) -> bool:
         try:

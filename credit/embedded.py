@@ -24,7 +24,7 @@ def start_postgres(home: Path) -> str:
         import pgserver
 
         home.mkdir(parents=True, exist_ok=True)
-        server = pgserver.get_server(home / "pgdata", cleanup_mode="stop")
+        server = pgserver.get_server(home / "pgdata", cleanup_mode="stop")  # type: ignore[attr-defined]
         return str(server.get_uri())
 
 

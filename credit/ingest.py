@@ -87,9 +87,9 @@ async def upsert_subjects(session: AsyncSession, items: Sequence[SubjectInput], 
     if not items:
         return Outcome()
     rows = [subject_row(item, vault) for item in items]
-    stmt = insert(Subject).values(rows)
-    excluded = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
+    base = insert(Subject).values(rows)
+    excluded = base.excluded
+    stmt = base.on_conflict_do_update(
         index_elements=[Subject.code_index],
         set_={
             **{c: excluded[c] for c in rows[0] if c != "code_index"},
@@ -184,9 +184,9 @@ async def upsert_records(
         positions[(item.authority, item.source_id)] = pos
     if not rows:
         return outcome
-    stmt = insert(CreditRecord).values(rows)
-    excluded = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
+    base = insert(CreditRecord).values(rows)
+    excluded = base.excluded
+    stmt = base.on_conflict_do_update(
         constraint="uq_records_authority_source",
         set_={
             **{c: excluded[c] for c in rows[0] if c not in ("authority", "source_id")},

@@ -158,7 +158,9 @@ class ApiServer:
 
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         async with httpx.AsyncClient(timeout=30) as client:
-            response = await client.post(self.graphql_url, json={"query": query, "variables": variables}, headers=headers)
+            response = await client.post(
+                self.graphql_url, json={"query": query, "variables": variables}, headers=headers
+            )
         body: dict[str, object] = response.json()
         body["_status"] = response.status_code
         return body

@@ -57,7 +57,10 @@ def main() -> int:
         output = log.read()
         assert "FINANCIAL_INSTITUTION" in output and "cg_" in output, "demo keys were not printed"
         company = httpx.post(
-            url, json={"query": '{ searchSubjects(query: "有限公司", first: 1) { totalCount edges { node { name code } } } }'}
+            url,
+            json={
+                "query": '{ searchSubjects(query: "有限公司", first: 1) { totalCount edges { node { name code } } } }'
+            },
         ).json()
         edges = company["data"]["searchSubjects"]["edges"]
         assert company["data"]["searchSubjects"]["totalCount"] > 0 and edges, company
@@ -79,7 +82,12 @@ def main() -> int:
             },
         ).json()
         assert profile["data"]["subject"]["name"] == node["name"], profile
-        print("smoke passed:", node["name"], profile["data"]["subject"]["creditProfile"]["records"]["totalCount"], "records")
+        print(
+            "smoke passed:",
+            node["name"],
+            profile["data"]["subject"]["creditProfile"]["records"]["totalCount"],
+            "records",
+        )
         return 0
     except Exception as exc:  # report and fail
         log.seek(0)

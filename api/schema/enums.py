@@ -1,17 +1,43 @@
-"""The contract's enums exposed to GraphQL (values are the Python enums of `credit.enums`)."""
+"""The contract's enums, registered with strawberry; they are the Python enums of `credit.enums`,
+so annotations use the same classes the domain uses."""
 
 from __future__ import annotations
 
 import strawberry
 
-from credit import enums
+from credit.enums import (
+    CheckPurpose,
+    FlagKind,
+    ObjectionOutcome,
+    ObjectionStatus,
+    RecordCategory,
+    RecordStatus,
+    RepairStatus,
+    Severity,
+    SubjectKind,
+)
 
-SubjectKind = strawberry.enum(enums.SubjectKind)
-RecordCategory = strawberry.enum(enums.RecordCategory)
-Severity = strawberry.enum(enums.Severity)
-RecordStatus = strawberry.enum(enums.RecordStatus)
-ObjectionStatus = strawberry.enum(enums.ObjectionStatus)
-ObjectionOutcome = strawberry.enum(enums.ObjectionOutcome)
-RepairStatus = strawberry.enum(enums.RepairStatus)
-FlagKind = strawberry.enum(enums.FlagKind)
-CheckPurpose = strawberry.enum(enums.CheckPurpose)
+for _enum in (
+    SubjectKind,
+    RecordCategory,
+    Severity,
+    RecordStatus,
+    ObjectionStatus,
+    ObjectionOutcome,
+    RepairStatus,
+    FlagKind,
+    CheckPurpose,
+):
+    strawberry.enum(_enum)
+
+__all__ = [
+    "CheckPurpose",
+    "FlagKind",
+    "ObjectionOutcome",
+    "ObjectionStatus",
+    "RecordCategory",
+    "RecordStatus",
+    "RepairStatus",
+    "Severity",
+    "SubjectKind",
+]

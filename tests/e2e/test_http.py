@@ -53,9 +53,7 @@ async def load_demo(runtime: Runtime, subjects: int = 300) -> list[dict[str, obj
 class TestGraphQLOverHttp:
     async def test_search_and_profile(self, clean_db: Runtime, api_server: ApiServer) -> None:
         lines = await load_demo(clean_db)
-        company = next(
-            line for line in lines if line["type"] == "subject" and line["kind"] == "LEGAL_PERSON"
-        )
+        company = next(line for line in lines if line["type"] == "subject" and line["kind"] == "LEGAL_PERSON")
         body = await api_server.graphql(SEARCH, {"q": company["name"]})
         assert body["_status"] == 200, body
         edges = body["data"]["searchSubjects"]["edges"]  # type: ignore[index]
@@ -95,7 +93,7 @@ class TestGraphQLOverHttp:
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # type: ignore[index]
         body = await api_server.graphql(SEARCH, {"q": "   "})
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # type: ignore[index]
-        body = await api_server.graphql("{ searchSubjects(query: \"x\", first: 1000) { totalCount } }")
+        body = await api_server.graphql('{ searchSubjects(query: "x", first: 1000) { totalCount } }')
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # type: ignore[index]
         body = await api_server.graphql(SEARCH, {"q": "公司"}, key="cg_not_a_real_key")
         assert body["_status"] == 401

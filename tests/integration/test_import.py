@@ -72,9 +72,7 @@ class TestImport:
         record_line = next(orjson.loads(line) for line in lines if b'"type":"record"' in line)
         async with clean_db.sessions.begin() as session:
             await session.execute(OutboxEntry.__table__.delete())
-            before = await session.scalar(
-                select(CreditRecord).where(CreditRecord.source_id == record_line["sourceId"])
-            )
+            before = await session.scalar(select(CreditRecord).where(CreditRecord.source_id == record_line["sourceId"]))
             assert before is not None
             subject_revision = await session.scalar(select(Subject.revision).where(Subject.id == before.subject_id))
         changed = orjson.dumps({**record_line, "title": record_line["title"] + "（更正）"})
@@ -121,7 +119,11 @@ def test_cli_prints_line_numbers_and_exit_code(settings: Settings, tmp_path: Pat
         "CREDITGRAPH_SECRET_KEY": "test-secret-key-not-for-production",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "creditgraph.cli", "import", str(path)], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "creditgraph.cli", "import", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1, result.stderr
     assert "line 1: malformed JSON" in result.stdout
