@@ -13,15 +13,16 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import LargeBinary, Text, any_, cast, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from credit.bulk import column_arrays, insert_rows, unnest_insert
 from credit.crypto import Vault
 from credit.enums import RecordStatus, SubjectKind
 from credit.inputs import RecordInput, SubjectInput
 from credit.masking import mask_address, mask_id_number, mask_name
-from credit.models import CreditRecord, OutboxEntry, RecordEvent, Subject
+from credit.models import CreditRecord, Subject
 from credit.outbox import touch_subjects
 from credit.rules.disclosure import disclosure_period
 from credit.rules.facts import RecordFacts
@@ -45,6 +46,64 @@ class Outcome:
     @property
     def errors(self) -> list[tuple[int, str]]:
         return [(i, r) for i, r in enumerate(self.results) if not isinstance(r, Change)]
+
+
+SUBJECT_COLUMNS = {
+    "kind": "text",
+    "code": "text",
+    "code_index": "bytea",
+    "name": "text",
+    "former_names": "text[]",
+    "region_code": "text",
+    "legal_representative": "text",
+    "registered_on": "date",
+    "address": "text",
+    "personal_data": "bytea",
+    "content_hash": "bytea",
+}
+_SUBJECT_UPSERT = unnest_insert(
+    "subjects",
+    SUBJECT_COLUMNS,
+    "ON CONFLICT (code_index) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in SUBJECT_COLUMNS if c != "code_index")
+    + ", revision = subjects.revision + 1, updated_at = now()"
+    " WHERE subjects.content_hash <> EXCLUDED.content_hash RETURNING id, code_index, revision",
+)
+RECORD_COLUMNS = {
+    "subject_id": "bigint",
+    "authority": "text",
+    "source_id": "text",
+    "category": "text",
+    "title": "text",
+    "decision_number": "text",
+    "decided_on": "date",
+    "published_on": "date",
+    "severity": "text",
+    "list_name": "text",
+    "valid_from": "date",
+    "valid_until": "date",
+    "content": "jsonb",
+    "disclosure_until": "date",
+    "content_hash": "bytea",
+}
+_RECORD_UPSERT = unnest_insert(
+    "records",
+    RECORD_COLUMNS,
+    "ON CONFLICT ON CONSTRAINT uq_records_authority_source DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in RECORD_COLUMNS if c not in ("authority", "source_id"))
+    + ", revision = records.revision + 1, updated_at = now()"
+    " WHERE records.content_hash <> EXCLUDED.content_hash"
+    " RETURNING id, authority, source_id, subject_id, revision",
+)
+OUTBOX_COLUMNS = {"subject_id": "bigint", "reason": "text"}
+EVENT_COLUMNS = {
+    "record_id": "bigint",
+    "actor": "text",
+    "actor_key_id": "bigint",
+    "action": "text",
+    "to_status": "text",
+    "reason": "text",
+}
 
 
 def _digest(payload: dict[str, Any]) -> bytes:
@@ -87,22 +146,14 @@ async def upsert_subjects(session: AsyncSession, items: Sequence[SubjectInput], 
     if not items:
         return Outcome()
     rows = [subject_row(item, vault) for item in items]
-    base = insert(Subject).values(rows)
-    excluded = base.excluded
-    stmt = base.on_conflict_do_update(
-        index_elements=[Subject.code_index],
-        set_={
-            **{c: excluded[c] for c in rows[0] if c != "code_index"},
-            "revision": Subject.revision + 1,
-            "updated_at": dt.datetime.now(dt.UTC),
-        },
-        where=Subject.content_hash != excluded.content_hash,
-    ).returning(Subject.id, Subject.code_index, Subject.revision)
-    changed = {index: (sid, rev) for sid, index, rev in (await session.execute(stmt)).all()}
-    if changed:
-        await session.execute(
-            insert(OutboxEntry), [{"subject_id": sid, "reason": "subject"} for sid, _ in changed.values()]
-        )
+    params = column_arrays(rows, SUBJECT_COLUMNS)
+    params["former_names"] = [orjson.dumps(v).decode() for v in params["former_names"]]
+    params["kind"] = [k.value for k in params["kind"]]
+    result = await session.execute(_SUBJECT_UPSERT, params)
+    changed = {bytes(index): (sid, rev) for sid, index, rev in result.all()}
+    await insert_rows(
+        session, "outbox", OUTBOX_COLUMNS, [{"subject_id": sid, "reason": "subject"} for sid, _ in changed.values()]
+    )
     outcome = Outcome()
     for row in rows:
         hit = changed.get(row["code_index"])
@@ -140,15 +191,22 @@ async def upsert_records(
         return outcome
     today = today or dt.date.today()
     indexes = {vault.blind_index(item.subject_code) for item in items}
-    subject_ids = dict(
-        (await session.execute(select(Subject.code_index, Subject.id).where(Subject.code_index.in_(indexes)))).all()
-    )
+    subject_ids = {
+        bytes(index): sid
+        for index, sid in (
+            await session.execute(
+                select(Subject.code_index, Subject.id).where(
+                    Subject.code_index == any_(cast(list(indexes), ARRAY(LargeBinary)))
+                )
+            )
+        ).all()
+    }
     existing = {
         (a, s): sid
         for a, s, sid in (
             await session.execute(
                 select(CreditRecord.authority, CreditRecord.source_id, CreditRecord.subject_id).where(
-                    CreditRecord.source_id.in_({i.source_id for i in items})
+                    CreditRecord.source_id == any_(cast(list({i.source_id for i in items}), ARRAY(Text)))
                 )
             )
         ).all()
@@ -184,22 +242,14 @@ async def upsert_records(
         positions[(item.authority, item.source_id)] = pos
     if not rows:
         return outcome
-    base = insert(CreditRecord).values(rows)
-    excluded = base.excluded
-    stmt = base.on_conflict_do_update(
-        constraint="uq_records_authority_source",
-        set_={
-            **{c: excluded[c] for c in rows[0] if c not in ("authority", "source_id")},
-            "revision": CreditRecord.revision + 1,
-            "updated_at": dt.datetime.now(dt.UTC),
-        },
-        where=CreditRecord.content_hash != excluded.content_hash,
-    ).returning(
-        CreditRecord.id, CreditRecord.authority, CreditRecord.source_id, CreditRecord.subject_id, CreditRecord.revision
-    )
+    params = column_arrays(rows, RECORD_COLUMNS)
+    params["content"] = [None if v is None else orjson.dumps(v).decode() for v in params["content"]]
+    for enum_column in ("category", "severity"):
+        params[enum_column] = [None if v is None else v.value for v in params[enum_column]]
+    result = await session.execute(_RECORD_UPSERT, params)
     touched: set[int] = set()
     events = []
-    for rid, authority, source_id, subject_id, revision in (await session.execute(stmt)).all():
+    for rid, authority, source_id, subject_id, revision in result.all():
         created = revision == 1
         outcome.results[positions[(authority, source_id)]] = Change.CREATED if created else Change.UPDATED
         touched.add(subject_id)
@@ -216,7 +266,6 @@ async def upsert_records(
                 "reason": None if created else f"revision {revision}",
             }
         )
-    if events:
-        await session.execute(insert(RecordEvent), events)
+    await insert_rows(session, "record_events", EVENT_COLUMNS, events)
     await touch_subjects(session, touched, "record")
     return outcome

@@ -8,25 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credit.models import OutboxEntry, Subject
+_TOUCH = text(
+    "WITH touched AS ("
+    " UPDATE subjects SET revision = revision + 1, updated_at = now()"
+    " WHERE id = ANY(CAST(:ids AS bigint[])) RETURNING id)"
+    " INSERT INTO outbox (subject_id, record_id, reason) SELECT id, :record_id, :reason FROM touched"
+)
 
 
 async def touch_subjects(
     session: AsyncSession, subject_ids: Iterable[int], reason: str, record_id: int | None = None
 ) -> None:
     ids = sorted(set(subject_ids))
-    if not ids:
-        return
-    await session.execute(
-        update(Subject)
-        .where(Subject.id.in_(ids))
-        .values(revision=Subject.revision + 1, updated_at=func.now())
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(
-        insert(OutboxEntry),
-        [{"subject_id": sid, "record_id": record_id, "reason": reason} for sid in ids],
-    )
+    if ids:
+        await session.execute(_TOUCH, {"ids": ids, "record_id": record_id, "reason": reason})
