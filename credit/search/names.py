@@ -103,8 +103,10 @@ def pinyin_initials(text: str) -> str:
 
 
 def pinyin_query_form(query: str) -> str:
-    """A query typed as pinyin, folded to the indexed form: 'Zhang San' → 'zhangsan'."""
-    return _PINYIN_SEPARATORS.sub("", unicodedata.normalize("NFKC", query).casefold())
+    """A query typed as pinyin, folded to the indexed form: 'Zhāng San' → 'zhangsan' (tone marks dropped)."""
+    decomposed = unicodedata.normalize("NFKD", query.casefold())
+    toneless = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return _PINYIN_SEPARATORS.sub("", unicodedata.normalize("NFKC", toneless))
 
 
 def is_pinyin_like(query: str) -> bool:

@@ -49,7 +49,7 @@ MAX_RESULT_WINDOW: Final = 10_000
 MAX_SUBJECT_ID: Final = 2**63 - 1
 # A code fragment is searched by prefix from this many characters on (fewer match too much).
 MIN_CODE_PREFIX: Final = 4
-_CODE_FRAGMENT = re.compile(r"[0-9A-Z]{4,18}")
+_CODE_FRAGMENT = re.compile(rf"[0-9A-Z]{{{MIN_CODE_PREFIX},18}}")
 _CODE_SEPARATORS = re.compile(r"[\s\-]+")
 _REGION_PREFIX = re.compile(r"\d{1,6}")
 
@@ -72,7 +72,9 @@ class Tier:
     INITIALS: Final = 2_500.0
     PINYIN_PREFIX: Final = 2_000.0
     INITIALS_PREFIX: Final = 1_500.0
-    FUZZY: Final = 500.0
+    FUZZY_NAME: Final = 600.0
+    FUZZY_CORE: Final = 500.0
+    FUZZY_FORMER: Final = 400.0
 
 
 # Relevance boosts (BM25 scores of the n-gram clauses stay well below the gap between two tiers).
@@ -246,8 +248,8 @@ def _term(field: str, value: str, score: float) -> dict[str, Any]:
     return _constant({"term": {field: value}}, score)
 
 
-def _fuzzy(field: str, value: str) -> dict[str, Any]:
-    return _constant({"match": {field: {"query": value, **_FUZZINESS}}}, Tier.FUZZY)
+def _fuzzy(field: str, value: str, score: float) -> dict[str, Any]:
+    return _constant({"match": {field: {"query": value, **_FUZZINESS}}}, score)
 
 
 def _code_tiers(text: str, vault: Vault, allow_id_lookup: bool) -> list[dict[str, Any]]:
@@ -276,9 +278,9 @@ def _name_tiers(normalized: str, core: str) -> list[dict[str, Any]]:
         _term("former_core", core, Tier.EXACT_FORMER_CORE),
         _term("name_norm.prefix", normalized, Tier.NAME_PREFIX),
         _term("former_norm.prefix", normalized, Tier.FORMER_PREFIX),
-        _fuzzy("name_norm.exact", normalized),
-        _fuzzy("name_core", core),
-        _fuzzy("former_core", core),
+        _fuzzy("name_norm.exact", normalized, Tier.FUZZY_NAME),
+        _fuzzy("name_core", core, Tier.FUZZY_CORE),
+        _fuzzy("former_core", core, Tier.FUZZY_FORMER),
     ]
 
 
@@ -290,7 +292,7 @@ def _pinyin_tiers(pinyin: str, vault: Vault) -> list[dict[str, Any]]:
         _term("person_name_tokens", person_token(vault, INITIALS, pinyin), Tier.INITIALS),
         _term("pinyin.prefix", pinyin, Tier.PINYIN_PREFIX),
         _term("initials.prefix", pinyin, Tier.INITIALS_PREFIX),
-        _fuzzy("pinyin", pinyin),
+        _fuzzy("pinyin", pinyin, Tier.FUZZY_NAME),
     ]
 
 
@@ -301,12 +303,14 @@ def _person_tiers(normalized: str, vault: Vault) -> list[dict[str, Any]]:
     ]
 
 
-def _relevance(normalized: str, pinyin: str | None, vault: Vault) -> list[dict[str, Any]]:
-    ngram = {"query": normalized, "minimum_should_match": _NGRAM_MINIMUM_SHOULD_MATCH}
+def _relevance(normalized: str, core: str, pinyin: str | None, vault: Vault) -> list[dict[str, Any]]:
+    # Organisations' n-grams are matched with the query's core: the grams of 有限公司 and the like are
+    # in almost every name, so they would only slow the query down and blur the ranking.
+    ngram = {"query": core, "minimum_should_match": _NGRAM_MINIMUM_SHOULD_MATCH}
     clauses: list[dict[str, Any]] = [
         {"match": {"name_norm": {**ngram, "boost": _NGRAM_BOOST}}},
         {"match": {"former_norm": {**ngram, "boost": _FORMER_NGRAM_BOOST}}},
-        {"match_phrase": {"name_norm.chars": {"query": normalized, "boost": _FRAGMENT_BOOST}}},
+        {"match_phrase": {"name_norm.chars": {"query": core, "boost": _FRAGMENT_BOOST}}},
         {
             "bool": {
                 "should": [{"term": {"person_name_tokens": person_token(vault, NAME_GRAM, gram)}}
@@ -346,8 +350,12 @@ def build_search_body(
     search_after: list[Any] | None,
     vault: Vault,
     allow_id_lookup: bool,
+    facets: bool = True,
 ) -> dict[str, Any]:
-    """The `_search` body for a subject search (the same body a benchmark may send directly)."""
+    """The `_search` body for a subject search (the same body a benchmark may send directly).
+
+    `facets=False` leaves the aggregations out, for callers that do not show them (they cost a pass
+    over every hit)."""
     text = validate_query(query)
     normalized = normalize_name(text)
     core = core_name(text) or normalized
@@ -358,7 +366,7 @@ def build_search_body(
     if pinyin is not None:
         tiers += _pinyin_tiers(pinyin, vault)
 
-    should = [{"dis_max": {"queries": tiers, "tie_breaker": 0.0}}, *_relevance(normalized, pinyin, vault)]
+    should = [{"dis_max": {"queries": tiers, "tie_breaker": 0.0}}, *_relevance(normalized, core, pinyin, vault)]
     body: dict[str, Any] = {
         "query": {"bool": {"should": should, "minimum_should_match": 1, "filter": _filters(filter)}},
         "size": size,
@@ -371,8 +379,9 @@ def build_search_body(
             "fields": {field: {"number_of_fragments": 0} for field in HIGHLIGHT_FIELDS},
             "highlight_query": {"multi_match": {"query": normalized, "fields": list(HIGHLIGHT_FIELDS)}},
         },
-        "aggs": {name: {"terms": {"field": field, "size": n}} for name, (field, n) in FACETS.items()},
     }
+    if facets:
+        body["aggs"] = {name: {"terms": {"field": field, "size": n}} for name, (field, n) in FACETS.items()}
     if search_after is not None:
         body["search_after"] = list(search_after)
     return body

@@ -60,7 +60,10 @@ def _facets(aggregations: dict[str, Any]) -> dict[str, tuple[FacetBucket, ...]]:
 
 def _hit(raw: dict[str, Any], cursor: Cursor) -> SearchHit:
     highlight = raw.get("highlight", {})
-    fragments = tuple(fragment for field in HIGHLIGHT_FIELDS for fragment in highlight.get(field, ()))
+    # Adjacent marked characters become one mark: <em>常州</em>, not <em>常</em><em>州</em>.
+    fragments = tuple(
+        fragment.replace("</em><em>", "") for field in HIGHLIGHT_FIELDS for fragment in highlight.get(field, ())
+    )
     source = raw.get("_source", {})
     return SearchHit(
         id=cursor.id,
@@ -85,11 +88,14 @@ async def search_subjects(
     first: int = 10,
     after: str | None = None,
     allow_id_lookup: bool = False,
+    *,
+    with_facets: bool = True,
 ) -> SearchPage:
     """One page of subjects matching `query`, best first; SearchInputError for input to fix.
 
     `allow_id_lookup` lets an exact resident ID number find its person through the blind index; the
-    caller grants it only to entitled roles, on a purpose-bound query that it audits.
+    caller grants it only to entitled roles, on a purpose-bound query that it audits. Without
+    `with_facets` the aggregations are skipped (and `facets` is empty): ask for them only when shown.
     """
     validate_query(query)
     size = validate_page_size(first)
@@ -106,6 +112,7 @@ async def search_subjects(
         search_after=search_after_values(cursor) if cursor else None,
         vault=vault,
         allow_id_lookup=allow_id_lookup,
+        facets=with_facets,
     )
     response = await client.search(index=alias, body=body)
     positioned = position_hits(response["hits"]["hits"], cursor)
