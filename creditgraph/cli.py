@@ -130,12 +130,17 @@ def _need_search(runtime: Runtime) -> bool:
     return True
 
 
-async def _worker(settings: Settings) -> int:
+async def _worker(settings: Settings, metrics_port: int | None) -> int:
     from indexers.worker import Indexer
 
     async with open_runtime(settings, search=SearchMode.CONNECT) as runtime:
         if not _need_search(runtime):
             return 2
+        if metrics_port is not None:
+            # This process's counters and lag histogram; the outbox gauges are on the API's /metrics.
+            from prometheus_client import start_http_server
+
+            start_http_server(metrics_port)
         await Indexer(runtime).run(_stop_event())
     return 0
 
@@ -150,30 +155,33 @@ async def _reindex(settings: Settings) -> int:
             summary = await reindex(runtime, on_progress=lambda n: _advance(bar, n))
     out.print(
         f"reindexed {summary.subjects} subjects into {summary.index} in {summary.seconds:.1f} s "
-        f"({summary.caught_up} caught up after the load); alias swapped"
+        f"({summary.caught_up} caught up after the load, {summary.deleted} vanished); alias swapped"
     )
+    if summary.queued:
+        err.print(f"{summary.queued} subject(s) could not be written and were queued: see `creditgraph outbox`")
     return 0
 
 
-async def _outbox(settings: Settings, action: str) -> int:
-    from sqlalchemy import text
+async def _outbox(settings: Settings, action: str, ids: list[int] | None) -> int:
+    from indexers.deadletters import dead_letters, replay
+    from indexers.metrics import outbox_stats
 
-    async with open_runtime(settings, search=SearchMode.NONE) as runtime, runtime.sessions.begin() as session:
+    async with open_runtime(settings, search=SearchMode.NONE) as runtime:
         if action == "replay":
-            result = await session.execute(
-                text("UPDATE outbox SET dead = false, attempts = 0, available_at = now() WHERE dead")
-            )
-            out.print(f"replaying {getattr(result, 'rowcount', 0)} dead letter(s)")
-            return 0
-        rows = (
-            await session.execute(
-                text("SELECT id, subject_id, attempts, last_error, created_at FROM outbox WHERE dead ORDER BY id")
-            )
-        ).all()
-        stats = (await session.execute(text("SELECT count(*), min(created_at) FROM outbox WHERE NOT dead"))).one()
-    out.print(f"pending {stats[0]}, oldest {stats[1] or '-'}; dead letters {len(rows)}")
+            count = await replay(runtime.engine, ids)
+            out.print(f"replaying {count} dead letter(s)")
+            return 0 if count or not ids else 1
+        stats = await outbox_stats(runtime.engine)
+        rows = await dead_letters(runtime.engine)
+    out.print(
+        f"pending {stats.backlog} ({stats.retrying} retrying), oldest {stats.oldest_pending_age:.1f} s; "
+        f"dead letters {stats.dead}"
+    )
     for row in rows:
-        out.print(f"  #{row.id} subject {row.subject_id} after {row.attempts} attempts: {row.last_error}", markup=False)
+        out.print(
+            f"  #{row.id} subject {row.subject_id} ({row.reason}) after {row.attempts} attempts: {row.last_error}",
+            markup=False,
+        )
     return 0
 
 
@@ -242,6 +250,11 @@ def _serve(settings: Settings, args: argparse.Namespace, demo_subjects: int | No
     from credit.embedded import EmbeddedSearch, find_search, search_state_file, start_search
 
     embedded: EmbeddedSearch | None = None
+    if args.workers > 1 and settings.redis_url is None:
+        err.print(
+            "note: without REDIS_URL each API worker keeps its own cache, rate-limit counters and live "
+            "subscriptions; set REDIS_URL to share them across workers"
+        )
     if settings.elasticsearch_url is None:
         running = find_search(settings.home)
         if running is None:
@@ -292,10 +305,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--subject", help="code of the subject a SUBJECT key acts for")
     p = keys.add_parser("revoke", help="revoke a key by its first 10 characters")
     p.add_argument("prefix")
-    sub.add_parser("worker", help="run an indexer worker")
+    p = sub.add_parser("worker", help="run an indexer worker")
+    p.add_argument("--metrics-port", type=int, help="serve this worker's Prometheus metrics on this port")
     sub.add_parser("reindex", help="rebuild the search index and swap the alias")
     p = sub.add_parser("outbox", help="indexing backlog and dead letters")
     p.add_argument("action", choices=["status", "replay"], nargs="?", default="status")
+    p.add_argument("--id", type=int, action="append", dest="ids", help="replay only this dead letter (repeatable)")
     return parser
 
 
@@ -312,11 +327,11 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_create_key(settings, Role(args.role), args.name, args.subject))
         return asyncio.run(_revoke_key(settings, args.prefix))
     if args.command == "worker":
-        return asyncio.run(_worker(settings))
+        return asyncio.run(_worker(settings, args.metrics_port))
     if args.command == "reindex":
         return asyncio.run(_reindex(settings))
     if args.command == "outbox":
-        return asyncio.run(_outbox(settings, args.action))
+        return asyncio.run(_outbox(settings, args.action, args.ids))
     return 2
 
 
