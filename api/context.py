@@ -24,10 +24,12 @@ class Context:
     request: Request | WebSocket
     response: Any = None
     today: dt.date = field(default_factory=dt.date.today)
+    # The graphql-transport-ws `connection_init` payload (strawberry sets it); read by `on_ws_connect`.
+    connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.runtime.sessions, self.today)
+        self.loaders = Loaders(self.runtime.sessions, self.today, self.runtime.broker)
 
     @property
     def entitled(self) -> bool:

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
+from credit.broker import Broker
 from credit.models import CreditRecord, Objection, Subject
-from credit.profile import load_facts
+from credit.profile_cache import Profile, ProfileStore, RoleClass
 from credit.rules.facts import RecordFacts
 from credit.rules.flags import FlagSet, derive_flags
 
@@ -26,12 +27,28 @@ class SubjectByIdLoader(DataLoader[int, Subject | None]):
         super().__init__(load_fn=load)
 
 
+class ProfileBySubjectLoader(DataLoader[tuple[int, RoleClass], Profile | None]):
+    """Cached profiles (subject, records, objections), one batch per role class."""
+
+    def __init__(self, store: ProfileStore, today: dt.date) -> None:
+        async def load(keys: Sequence[tuple[int, RoleClass]]) -> list[Profile | None]:
+            found: dict[tuple[int, RoleClass], Profile] = {}
+            for role_class in {rc for _, rc in keys}:
+                ids = [sid for sid, rc in keys if rc is role_class]
+                for sid, profile in (await store.load(ids, role_class, today)).items():
+                    found[(sid, role_class)] = profile
+            return [found.get(key) for key in keys]
+
+        super().__init__(load_fn=load)
+
+
 class FactsBySubjectLoader(DataLoader[int, list[RecordFacts]]):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Facts of the records in public disclosure: the only ones that can bring flags."""
+
+    def __init__(self, profiles: ProfileBySubjectLoader) -> None:
         async def load(ids: Sequence[int]) -> list[list[RecordFacts]]:
-            async with sessions() as session:
-                facts = await load_facts(session, ids)
-            return [facts.get(i, []) for i in ids]
+            loaded = await profiles.load_many([(i, RoleClass.PUBLIC) for i in ids])
+            return [p.facts() if p is not None else [] for p in loaded]
 
         super().__init__(load_fn=load)
 
@@ -69,9 +86,12 @@ class ObjectionsByRecordLoader(DataLoader[int, list[Objection]]):
 
 
 class Loaders:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], today: dt.date) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], today: dt.date, broker: Broker | None = None
+    ) -> None:
         self.subject_by_id = SubjectByIdLoader(sessions)
-        self.facts_by_subject = FactsBySubjectLoader(sessions)
+        self.profile_by_subject = ProfileBySubjectLoader(ProfileStore(sessions, broker), today)
+        self.facts_by_subject = FactsBySubjectLoader(self.profile_by_subject)
         self.flags_by_subject = FlagsBySubjectLoader(self.facts_by_subject, today)
         self.record_by_id = RecordByIdLoader(sessions)
         self.objections_by_record = ObjectionsByRecordLoader(sessions)

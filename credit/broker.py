@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol
 
@@ -17,7 +17,8 @@ import redis.asyncio as redis
 
 class Broker(Protocol):
     async def get(self, key: str) -> bytes | None: ...
-    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]: ...
+    async def set(self, key: str, value: bytes, ttl_seconds: int, *, only_if_absent: bool = False) -> None: ...
     async def delete(self, *keys: str) -> None: ...
     async def incr_window(self, key: str, amount: int, window_seconds: int) -> int: ...
     async def publish(self, channel: str, message: bytes) -> None: ...
@@ -34,8 +35,14 @@ class RedisBroker:
         value = await self._redis.get(key)
         return value if value is None or isinstance(value, bytes) else str(value).encode()
 
-    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
-        await self._redis.set(key, value, ex=ttl_seconds)
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        values = await self._redis.mget(list(keys))
+        return [v if v is None or isinstance(v, bytes) else str(v).encode() for v in values]
+
+    async def set(self, key: str, value: bytes, ttl_seconds: int, *, only_if_absent: bool = False) -> None:
+        await self._redis.set(key, value, ex=ttl_seconds, nx=only_if_absent)
 
     async def delete(self, *keys: str) -> None:
         if keys:
@@ -90,7 +97,12 @@ class MemoryBroker:
             return None
         return item[0]
 
-    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        return [await self.get(key) for key in keys]
+
+    async def set(self, key: str, value: bytes, ttl_seconds: int, *, only_if_absent: bool = False) -> None:
+        if only_if_absent and await self.get(key) is not None:
+            return
         if len(self._values) > 100_000:
             self._evict()
         self._values[key] = (value, time.monotonic() + ttl_seconds)
@@ -106,6 +118,8 @@ class MemoryBroker:
 
     async def incr_window(self, key: str, amount: int, window_seconds: int) -> int:
         now = time.monotonic()
+        if len(self._counters) > 100_000:  # rate-limit keys are per window: drop the finished ones
+            self._counters = {k: v for k, v in self._counters.items() if v[1] >= now}
         count, expires = self._counters.get(key, (0, now + window_seconds))
         if expires < now:
             count, expires = 0, now + window_seconds

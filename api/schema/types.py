@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from sqlalchemy import and_, or_, select
 from strawberry.types import Info
 
 from api.context import Context
@@ -27,6 +26,8 @@ from credit.models import CreditRecord as RecordRow
 from credit.models import Objection as ObjectionRow
 from credit.models import Subject as SubjectRow
 from credit.profile import facts_of
+from credit.profile_cache import RoleClass
+from credit.regions import region_names
 from credit.rules.flags import Flag, effective_status, in_public_disclosure
 
 
@@ -66,10 +67,18 @@ class Objection:
     def outcome(self) -> ObjectionOutcome | None:
         return self.row.outcome
 
+    @strawberry.field(description="The disputed record.")
+    async def record(self, info: Info[Context, None]) -> CreditRecord:
+        row = await info.context.loaders.record_by_id.load(self.row.record_id)
+        assert row is not None  # a foreign key guarantees it
+        return CreditRecord(row=row)
+
 
 @strawberry.type
 class CreditRecord:
     row: strawberry.Private[RecordRow]
+    # Objections already in hand (from a cached profile); None: load them.
+    known_objections: strawberry.Private[list[ObjectionRow] | None] = None
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -131,7 +140,10 @@ class CreditRecord:
 
     @strawberry.field
     async def objections(self, info: Info[Context, None]) -> list[Objection]:
-        return [Objection(row=o) for o in await info.context.loaders.objections_by_record.load(self.row.id)]
+        rows = self.known_objections
+        if rows is None:
+            rows = await info.context.loaders.objections_by_record.load(self.row.id)
+        return [Objection(row=o) for o in rows]
 
 
 @strawberry.type
@@ -210,36 +222,48 @@ class CreditProfile:
         first = check_first(20 if first is None else first)
         if include_inactive and not _can_read_inactive(context, self.subject_id):
             raise Forbidden("includeInactive is for regulators, financial institutions and the subject itself")
-        facts = await context.loaders.facts_by_subject.load(self.subject_id)
-        visible = {
-            f.id
-            for f in facts
-            if (include_inactive or in_public_disclosure(f, context.today))
-            and (not categories or f.category in categories)
-        }
-        stmt = select(RecordRow).where(RecordRow.id.in_(visible))
+        role_class = RoleClass.ENTITLED if include_inactive else RoleClass.PUBLIC
+        profile = await context.loaders.profile_by_subject.load((self.subject_id, role_class))
+        if profile is None:
+            return record_connection([], first, 0, after is not None)
+        facts = profile.facts()
+        shown = sorted(
+            (
+                record
+                for record, fact in zip(profile.records, facts, strict=True)
+                if (include_inactive or in_public_disclosure(fact, context.today))
+                and (not categories or record.category in categories)
+            ),
+            key=lambda r: (r.published_on, r.id),
+            reverse=True,
+        )
+        page = shown
         if after is not None:
             published, rid = decode("rec", after, 2)
-            published_on = dt.date.fromisoformat(str(published))
-            stmt = stmt.where(
-                or_(
-                    RecordRow.published_on < published_on,
-                    and_(RecordRow.published_on == published_on, RecordRow.id < int(rid)),
-                )
-            )
-        stmt = stmt.order_by(RecordRow.published_on.desc(), RecordRow.id.desc()).limit(first + 1)
-        async with context.runtime.sessions() as session:
-            rows = list((await session.scalars(stmt)).all())
-        return record_connection(rows, first, len(visible), after is not None)
+            position = (dt.date.fromisoformat(str(published)), int(rid))
+            page = [r for r in shown if (r.published_on, r.id) < position]
+        return record_connection(page[: first + 1], first, len(shown), after is not None, profile.objections)
 
 
 def record_cursor(row: RecordRow) -> str:
     return encode("rec", [row.published_on.isoformat(), row.id])
 
 
-def record_connection(rows: list[RecordRow], first: int, total: int, has_previous: bool) -> CreditRecordConnection:
+def record_connection(
+    rows: list[RecordRow],
+    first: int,
+    total: int,
+    has_previous: bool,
+    objections: dict[int, list[ObjectionRow]] | None = None,
+) -> CreditRecordConnection:
     page = rows[:first]
-    edges = [CreditRecordEdge(cursor=record_cursor(r), node=CreditRecord(row=r)) for r in page]
+    edges = [
+        CreditRecordEdge(
+            cursor=record_cursor(r),
+            node=CreditRecord(row=r, known_objections=None if objections is None else objections.get(r.id, [])),
+        )
+        for r in page
+    ]
     return CreditRecordConnection(
         edges=edges,
         page_info=PageInfo(
@@ -250,6 +274,25 @@ def record_connection(rows: list[RecordRow], first: int, total: int, has_previou
         ),
         total_count=total,
     )
+
+
+@strawberry.type(
+    description="An administrative division (行政区划, GB/T 2260) by its code, with current names from "
+    "python-stdnum's maintained division table; `city` is the municipality itself for 北京, 天津, 上海 and 重庆."
+)
+class Region:
+    code: str
+    province: str
+    city: str | None
+    county: str | None
+    name: str = strawberry.field(description="The names joined, e.g. 江苏省常州市天宁区.")
+
+    @classmethod
+    def of(cls, code: str | None) -> Region | None:
+        names = region_names(code) if code else None
+        if names is None or code is None:
+            return None
+        return cls(code=code, province=names.province, city=names.city, county=names.county, name=names.full)
 
 
 @strawberry.type
@@ -279,6 +322,10 @@ class Subject:
     @strawberry.field
     def region_code(self) -> str | None:
         return self.row.region_code
+
+    @strawberry.field(description="Names of the division of `regionCode` and the divisions above it.")
+    def region(self) -> Region | None:
+        return Region.of(self.row.region_code)
 
     @strawberry.field(description="Masked (a natural person's name).")
     def legal_representative(self) -> str | None:
