@@ -15,13 +15,22 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UnsetType
 
-from api.auth import AuthError, bearer_token, viewer_for_key
+from api.auth import AuthError, bearer_token, connection_token, viewer_for_key
 from api.context import Context
+from api.export import export_routes
+from api.live import DisclosureHub
+from api.ratelimit import RateLimiter
 from api.schema import build_schema
+from api.transport import HttpGuard
+from api.websocket import TextFrameWebSocketAdapter
 from credit.config import Settings, get_settings
 from credit.runtime import Runtime, SearchMode, open_runtime
 from credit.search.client import ensure_alias
+from indexers.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from indexers.metrics import render as render_metrics
 from indexers.reindex import reindex
 from indexers.worker import Indexer
 
@@ -29,6 +38,8 @@ log = logging.getLogger("creditgraph.api")
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    websocket_adapter_class = TextFrameWebSocketAdapter  # graphql-transport-ws needs text frames
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
@@ -36,6 +47,17 @@ class GraphQLApp(GraphQL[Context, None]):
         runtime: Runtime = request.app.state.runtime
         viewer = request.scope["creditgraph.viewer"]
         return Context(runtime=runtime, viewer=viewer, request=request, response=response)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """`connection_init`: an `Authorization` in its payload sets the connection's viewer; a bad key
+        closes the connection (4403) instead of falling back to PUBLIC."""
+        try:
+            token = connection_token(context.connection_params)
+            if token is not None:
+                context.viewer = await viewer_for_key(context.runtime, token)
+        except AuthError as exc:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": exc.message}) from None
+        return UnsetType()  # the singleton UNSET: acknowledge without a payload
 
 
 def _unauthenticated(message: str) -> JSONResponse:
@@ -50,24 +72,40 @@ def create_app(
     settings = settings or get_settings()
     schema = build_schema(settings)
     graphql = GraphQLApp(schema, graphql_ide=None if settings.is_production else "graphiql")
+    limiter = RateLimiter.from_settings(settings)
+    guard = HttpGuard(settings, limiter)
 
     async def graphql_endpoint(request: Request) -> Response:
+        # api/transport.py: penalty box, body size and batches first; timeout and HTTP conformance around.
+        if (refusal := await guard.admit(request)) is not None:
+            return refusal
         try:
             viewer = await viewer_for_key(request.app.state.runtime, bearer_token(request))
         except AuthError as exc:
+            await guard.charge_refused(request)
             return _unauthenticated(exc.message)
+        if (refusal := await guard.admit_viewer(request, viewer)) is not None:
+            return refusal
         request.scope["creditgraph.viewer"] = viewer
-        response: Response = await graphql.run(request)
-        return response
+        return await guard.run(request, lambda: graphql.run(request))
 
     async def graphql_ws(websocket: WebSocket) -> None:
-        from credit.keys import ANONYMOUS
-
-        websocket.scope["creditgraph.viewer"] = ANONYMOUS
+        # The upgrade request's Authorization header, if any; the connection_init payload may set
+        # another viewer (GraphQLApp.on_ws_connect). A bad header refuses the upgrade.
+        try:
+            viewer = await viewer_for_key(websocket.app.state.runtime, bearer_token(websocket))
+        except AuthError:
+            await websocket.close(code=4403)
+            return
+        websocket.scope["creditgraph.viewer"] = viewer
         await graphql.run(websocket)
 
     async def health(request: Request) -> Response:
         return PlainTextResponse("ok")
+
+    async def metrics_endpoint(request: Request) -> Response:
+        body = await render_metrics(request.app.state.runtime.engine)
+        return Response(body, media_type=METRICS_CONTENT_TYPE)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -76,12 +114,15 @@ def create_app(
             if rt is None:
                 rt = await stack.enter_async_context(open_runtime(settings, search=SearchMode.OWN))
             app.state.runtime = rt
+            app.state.rate_limiter = limiter  # read by api.guard.QueryGuard
             if rt.search is not None:
                 await prepare_index(rt)
             stop = asyncio.Event()
             tasks: list[asyncio.Task[Any]] = []
             if run_worker and rt.search is not None:
                 tasks.append(asyncio.create_task(Indexer(rt).run(stop), name="indexer"))
+            app.state.disclosure_hub = hub = DisclosureHub(rt.broker, rt.sessions)  # disclosurePublished
+            tasks.append(asyncio.create_task(hub.run(), name="disclosure-hub"))
             try:
                 yield
             finally:
@@ -96,6 +137,8 @@ def create_app(
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_ws),
         Route("/health", health),
+        Route("/metrics", metrics_endpoint),
+        *export_routes(),  # /export/disclosures.csv|.ndjson, /feeds/disclosures.atom
     ]
     return Starlette(routes=routes, lifespan=lifespan)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.requests import HTTPConnection
 
 from credit.keys import ANONYMOUS, Viewer, authenticate
@@ -32,3 +34,19 @@ async def viewer_for_key(runtime: Runtime, token: str | None) -> Viewer:
     if viewer is None:
         raise AuthError("unknown, revoked or expired API key")
     return viewer
+
+
+def connection_token(params: Mapping[str, object] | None) -> str | None:
+    """The API key in a websocket `connection_init` payload: `{"Authorization": "Bearer <key>"}`
+    (or `authorization`); None when there is none. A malformed value is refused, never ignored."""
+    if not params:
+        return None
+    value = params.get("Authorization", params.get("authorization"))
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise AuthError("Authorization must be 'Bearer <API key>'")
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("Authorization must be 'Bearer <API key>'")
+    return token.strip()

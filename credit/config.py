@@ -34,6 +34,25 @@ class Settings(BaseSettings):
     objection_reply_working_days: int = 15
     correction_working_days: int = 5
     db_pool_size: int = 10
+    # Abuse protection (api/guard.py, api/ratelimit.py, api/transport.py); checked before any database
+    # or search call. Cost is explained in api/complexity.py.
+    max_query_depth: int = 12
+    max_query_aliases: int = 30
+    max_query_tokens: int = 3000
+    max_query_nodes: int = 500
+    max_query_cost: int = 3000
+    max_operations_per_document: int = 5
+    max_request_bytes: int = 1_000_000
+    request_timeout_seconds: float = 15.0
+    rate_limit_window_seconds: int = 60
+    rate_limit_cost_per_key: int = 30_000
+    rate_limit_cost_per_address: int = 15_000
+    # A refused document (or key) is charged like a heavy query: 60 a minute spend an address's budget.
+    rate_limit_rejected_cost: int = 250
+    # A client in the penalty box gets its 429 this much later (at most this many held at once).
+    rate_limit_delay_seconds: float = 1.0
+    rate_limit_max_delayed: int = 256
+    rate_limit_key_prefix: str = "creditgraph:rl:"
 
     @property
     def is_production(self) -> bool:

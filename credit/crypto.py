@@ -12,8 +12,10 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives import hashes
@@ -48,16 +50,16 @@ class Vault:
         old = {_key_id(s.encode()): AESGCM(_derive(s.encode(), b"enc")) for s in old_secrets or [] if s}
         return cls(AESGCM(_derive(raw, b"enc")), _key_id(raw), _derive(raw, b"blind-index"), old)
 
-    def encrypt(self, value: dict[str, str | None], context: bytes = b"") -> bytes:
+    def encrypt(self, value: Mapping[str, Any], context: bytes = b"") -> bytes:
         nonce = os.urandom(_NONCE)
         return bytes([self._kid]) + nonce + self._aead.encrypt(nonce, orjson.dumps(value), context)
 
-    def decrypt(self, blob: bytes, context: bytes = b"") -> dict[str, str | None]:
+    def decrypt(self, blob: bytes, context: bytes = b"") -> dict[str, Any]:
         kid, nonce, body = blob[0], blob[1 : 1 + _NONCE], blob[1 + _NONCE :]
         aead = self._aead if kid == self._kid else self._old.get(kid)
         if aead is None:
             raise ValueError("personal data was encrypted with a key that is not configured")
-        value: dict[str, str | None] = orjson.loads(aead.decrypt(nonce, body, context))
+        value: dict[str, Any] = orjson.loads(aead.decrypt(nonce, body, context))
         return value
 
     def blind_index(self, canonical_code: str) -> bytes:

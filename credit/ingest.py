@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -21,9 +21,16 @@ from credit.bulk import column_arrays, insert_rows, unnest_insert
 from credit.crypto import Vault
 from credit.enums import RecordStatus, SubjectKind
 from credit.inputs import RecordInput, SubjectInput
-from credit.masking import mask_address, mask_id_number, mask_name
+from credit.masking import (
+    mask_address,
+    mask_id_number,
+    mask_identifiers,
+    mask_name,
+    person_replacements,
+    redact,
+)
 from credit.models import CreditRecord, Subject
-from credit.outbox import touch_subjects
+from credit.outbox import touch_records
 from credit.rules.disclosure import disclosure_period
 from credit.rules.facts import RecordFacts
 
@@ -86,11 +93,14 @@ RECORD_COLUMNS = {
     "disclosure_until": "date",
     "content_hash": "bytea",
 }
+_KEPT_ON_UPDATE = ("authority", "source_id", "published_on")
 _RECORD_UPSERT = unnest_insert(
     "records",
     RECORD_COLUMNS,
     "ON CONFLICT ON CONSTRAINT uq_records_authority_source DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in RECORD_COLUMNS if c not in ("authority", "source_id"))
+    # published_on is the day of first publication: a new revision keeps it, so a record never moves in
+    # the disclosure feed's (published_on, id) order (credit/disclosures.py).
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in RECORD_COLUMNS if c not in _KEPT_ON_UPDATE)
     + ", revision = records.revision + 1, updated_at = now()"
     " WHERE records.content_hash <> EXCLUDED.content_hash"
     " RETURNING id, authority, source_id, subject_id, revision",
@@ -123,10 +133,17 @@ def subject_row(item: SubjectInput, vault: Vault) -> dict[str, Any]:
         "content_hash": digest,
     }
     if item.kind is SubjectKind.NATURAL_PERSON:
-        secret = {"name": item.name, "code": item.code, "phone": item.phone, "address": item.address}
+        secret = {
+            "name": item.name,
+            "code": item.code,
+            "phone": item.phone,
+            "address": item.address,
+            "formerNames": list(item.former_names),
+        }
         return base | {
             "code": mask_id_number(item.code),
             "name": mask_name(item.name),
+            "former_names": [mask_name(former) for former in item.former_names],
             "legal_representative": None,
             "address": mask_address(item.address) if item.address else None,
             "personal_data": vault.encrypt(secret, context=index),
@@ -161,6 +178,37 @@ async def upsert_subjects(session: AsyncSession, items: Sequence[SubjectInput], 
     return outcome
 
 
+def text_cleaner(
+    vault: Vault, kind: SubjectKind, personal_data: bytes | None, code_index: bytes
+) -> Callable[[str], str]:
+    """How the free text of a subject's records is stored: a natural person's name, ID number, phone
+    and address masked wherever the provider wrote them (titles such as 关于将张三纳入失信被执行人名单
+    的决定书), and for every subject any ID or mobile number masked. The content hash is taken from the
+    text as submitted, so re-importing the same line still changes nothing."""
+    if kind is SubjectKind.NATURAL_PERSON and personal_data is not None:
+        secret = vault.decrypt(personal_data, context=code_index)
+        replacements = person_replacements(
+            secret.get("name"),
+            secret.get("code"),
+            secret.get("phone"),
+            secret.get("address"),
+            list(secret.get("formerNames") or ()),
+        )
+        return lambda text: redact(text, replacements)
+    return mask_identifiers
+
+
+def clean_content(value: Any, clean: Callable[[str], str]) -> Any:
+    """`value` (a record's JSON content) with `clean` applied to every string in it."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {key: clean_content(item, clean) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clean_content(item, clean) for item in value]
+    return value
+
+
 def _facts(item: RecordInput, published_on: dt.date) -> RecordFacts:
     return RecordFacts(
         id=0,
@@ -191,16 +239,17 @@ async def upsert_records(
         return outcome
     today = today or dt.date.today()
     indexes = {vault.blind_index(item.subject_code) for item in items}
-    subject_ids = {
-        bytes(index): sid
-        for index, sid in (
-            await session.execute(
-                select(Subject.code_index, Subject.id).where(
-                    Subject.code_index == any_(cast(list(indexes), ARRAY(LargeBinary)))
-                )
+    subject_ids: dict[bytes, int] = {}
+    cleaners: dict[int, Callable[[str], str]] = {}
+    for index, sid, kind, personal_data in (
+        await session.execute(
+            select(Subject.code_index, Subject.id, Subject.kind, Subject.personal_data).where(
+                Subject.code_index == any_(cast(list(indexes), ARRAY(LargeBinary)))
             )
-        ).all()
-    }
+        )
+    ).all():
+        subject_ids[bytes(index)] = sid
+        cleaners[sid] = text_cleaner(vault, kind, personal_data, bytes(index))
     existing = {
         (a, s): sid
         for a, s, sid in (
@@ -219,22 +268,25 @@ async def upsert_records(
             outcome.results[pos] = "unknown subject: no subject with this subjectCode was imported"
             continue
         published_on = item.published_on or today
-        payload = item.model_dump(mode="json", exclude={"type"}) | {"publishedOn": published_on.isoformat()}
+        # The defaulted publishedOn (the import day) stays out of the hash: the same line imported
+        # another day is unchanged.
+        payload = item.model_dump(mode="json", exclude={"type"})
+        clean = cleaners[subject_id]
         rows.append(
             {
                 "subject_id": subject_id,
                 "authority": item.authority,
                 "source_id": item.source_id,
                 "category": item.category,
-                "title": item.title,
-                "decision_number": item.decision_number,
+                "title": clean(item.title),
+                "decision_number": item.decision_number and clean(item.decision_number),
                 "decided_on": item.decided_on,
                 "published_on": published_on,
                 "severity": item.severity,
-                "list_name": item.list_name,
+                "list_name": item.list_name and clean(item.list_name),
                 "valid_from": item.valid_from,
                 "valid_until": item.valid_until,
-                "content": item.content,
+                "content": clean_content(item.content, clean),
                 "disclosure_until": disclosure_period(_facts(item, published_on)).until,
                 "content_hash": _digest(payload),
             }
@@ -247,15 +299,15 @@ async def upsert_records(
     for enum_column in ("category", "severity"):
         params[enum_column] = [None if v is None else v.value for v in params[enum_column]]
     result = await session.execute(_RECORD_UPSERT, params)
-    touched: set[int] = set()
+    touched: set[tuple[int, int | None]] = set()  # (subject, record): one outbox row per changed record
     events = []
     for rid, authority, source_id, subject_id, revision in result.all():
         created = revision == 1
         outcome.results[positions[(authority, source_id)]] = Change.CREATED if created else Change.UPDATED
-        touched.add(subject_id)
+        touched.add((subject_id, rid))
         previous = existing.get((authority, source_id))
         if previous is not None and previous != subject_id:
-            touched.add(previous)
+            touched.add((previous, None))
         events.append(
             {
                 "record_id": rid,
@@ -267,5 +319,5 @@ async def upsert_records(
             }
         )
     await insert_rows(session, "record_events", EVENT_COLUMNS, events)
-    await touch_subjects(session, touched, "record")
+    await touch_records(session, touched, "record")
     return outcome

@@ -1,35 +1,70 @@
-"""Subject documents rebuilt from PostgreSQL, with the same flag derivation the API uses."""
+"""Subject documents rebuilt from PostgreSQL, with the same flag derivation the API uses.
+
+A document depends on the subject's rows *and on the day* (disclosure periods end, list validity
+starts and ends). Two writers holding the same revision must therefore build it for the same day:
+`read_documents` takes its snapshot first and reads the clock after, so a snapshot that sees a
+sweep's revision bump (committed after midnight) is always built for the new day.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit.crypto import Vault
 from credit.enums import SubjectKind
 from credit.models import Subject
 from credit.profile import load_facts
-from credit.rules.flags import derive_flags, in_public_disclosure
+from credit.rules.facts import RecordFacts
+from credit.rules.flags import derive_flags, in_public_disclosure, next_time_boundary
+from credit.runtime import Runtime
 from credit.search.document import SubjectSnapshot, build_document
 
+log = logging.getLogger("creditgraph.indexer")
 
-def snapshot_of(subject: Subject, vault: Vault, facts: Sequence[Any], today: dt.date) -> SubjectSnapshot:
+LOCK_TIMEOUT = "5s"
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectDocument:
+    """One subject's search document, its external version, and when it next changes by itself."""
+
+    revision: int
+    document: dict[str, Any]
+    next_boundary: dt.date | None
+
+
+@dataclass
+class DocumentBatch:
+    """Documents of the subjects asked for; subjects that failed to build or no longer exist apart."""
+
+    today: dt.date
+    documents: dict[int, SubjectDocument] = field(default_factory=dict)
+    errors: dict[int, str] = field(default_factory=dict)
+    missing: set[int] = field(default_factory=set)
+
+
+def snapshot_of(subject: Subject, vault: Vault, facts: Sequence[RecordFacts], today: dt.date) -> SubjectSnapshot:
     flags = derive_flags(facts, today)
-    code, name = subject.code, subject.name
+    code, name, former_names = subject.code, subject.name, list(subject.former_names)
     if subject.kind is SubjectKind.NATURAL_PERSON and subject.personal_data is not None:
         secret = vault.decrypt(subject.personal_data, context=subject.code_index)
         code, name = secret["code"] or code, secret["name"] or name
+        # A person's former names are stored masked; the real ones are only hashed into the document.
+        former_names = list(secret.get("formerNames") or former_names)
     categories = sorted({f.category for f in facts if in_public_disclosure(f, today)})
     return SubjectSnapshot(
         id=subject.id,
         kind=subject.kind,
         code=code,
         name=name,
-        former_names=tuple(subject.former_names),
+        former_names=tuple(former_names),
         region_code=subject.region_code,
         revision=subject.revision,
         categories=tuple(categories),
@@ -40,10 +75,37 @@ def snapshot_of(subject: Subject, vault: Vault, facts: Sequence[Any], today: dt.
 
 async def load_documents(
     session: AsyncSession, vault: Vault, subject_ids: Sequence[int], today: dt.date
-) -> dict[int, tuple[int, dict[str, Any]]]:
-    """`{subject id: (revision, document)}`; subjects that no longer exist are absent."""
+) -> DocumentBatch:
+    """Build the documents of `subject_ids` as of `today`, each subject on its own.
+
+    A subject whose document cannot be built (undecryptable personal data, a rule error) lands in
+    `errors` instead of failing the batch, so one poisoned subject never holds up the others.
+    """
+    batch = DocumentBatch(today=today)
     subjects = (await session.scalars(select(Subject).where(Subject.id.in_(subject_ids)))).all()
     facts = await load_facts(session, [s.id for s in subjects])
-    return {
-        s.id: (s.revision, build_document(snapshot_of(s, vault, facts.get(s.id, []), today), vault)) for s in subjects
-    }
+    for subject in subjects:
+        records = facts.get(subject.id, [])
+        try:
+            document = build_document(snapshot_of(subject, vault, records, today), vault)
+            boundary = next_time_boundary(records, today)
+        except Exception as exc:  # one subject's data must not stop the queue
+            log.exception("cannot build the document of subject %s", subject.id)
+            batch.errors[subject.id] = f"{type(exc).__name__}: {exc}"[:500]
+            continue
+        batch.documents[subject.id] = SubjectDocument(subject.revision, document, boundary)
+    found = {s.id for s in subjects}
+    batch.missing = {sid for sid in subject_ids if sid not in found}
+    return batch
+
+
+async def read_documents(runtime: Runtime, subject_ids: Sequence[int]) -> DocumentBatch:
+    """`load_documents` in one REPEATABLE READ snapshot, for the day on which the snapshot was taken."""
+    async with runtime.engine.connect() as conn:
+        await conn.execution_options(isolation_level="REPEATABLE READ")
+        async with runtime.sessions(bind=conn) as session:
+            # The caller holds its claim on outbox rows meanwhile: never wait for long behind a lock
+            # (a TRUNCATE or a migration queued on these tables may itself wait for that claim).
+            await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+            await session.execute(text("SELECT 1"))  # the snapshot is taken here, before the clock is read
+            return await load_documents(session, runtime.vault, subject_ids, dt.date.today())

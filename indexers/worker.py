@@ -2,9 +2,23 @@
 
 Rows are claimed with `FOR UPDATE SKIP LOCKED` so several workers share the queue; rows of one
 subject are coalesced into one write; the subject's revision is the document's external version, so
-a duplicate or late write is rejected by the engine as stale and is harmless. LISTEN/NOTIFY wakes
-the worker as soon as a change commits; polling every `poll_interval` seconds covers a lost
-notification or a dropped LISTEN connection.
+a duplicate or late write is rejected by the engine as stale and is harmless (indexers/bulk.py).
+Documents are read in one REPEATABLE READ snapshot taken after the claim, so every claimed change is
+in it. LISTEN/NOTIFY wakes the worker as soon as a change commits; polling every `poll_interval`
+seconds covers a lost notification or a dropped LISTEN connection.
+
+Failures are of two kinds:
+- the engine's (unreachable, 429, 5xx): the claim is released untouched and the worker backs off
+  exponentially (0.25 s doubling to 30 s, with jitter) — an outage never turns rows into dead letters;
+- a row's own (its document cannot be built, or the engine refuses it): the row is retried with
+  exponential backoff and becomes a dead letter after `max_attempts`, with its last error, shown by
+  `creditgraph outbox` and put back by `creditgraph outbox replay`.
+
+Searchable within a second: the index refreshes every second by itself (`refresh_interval`), which
+alone would add up to 1 s to the lag. After a write the worker also asks for a refresh (`_refresh`),
+at most one per `refresh_gap` seconds (0.1 s: at most 10 refreshes a second per worker, each one
+cheap since it only covers the documents written since the last one); a write that comes sooner is
+covered by one refresh scheduled at the end of the gap. `refresh_gap=None` leaves it to the index.
 """
 
 from __future__ import annotations
@@ -13,38 +27,57 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import random
+import time
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 import orjson
 import psycopg
 from elasticsearch import ApiError, TransportError
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from credit.db import libpq_url
 from credit.runtime import Runtime
+from credit.search.client import concrete_indices, ensure_alias
 from indexers import metrics
-from indexers.documents import load_documents
+from indexers.bulk import EngineUnavailable, WriteResult, write_documents
+from indexers.documents import LOCK_TIMEOUT, DocumentBatch, read_documents
+from indexers.sweeper import Sweeper, record_boundaries
 
 log = logging.getLogger("creditgraph.indexer")
 
 CHANNEL = "creditgraph_outbox"
 CHANGES = "creditgraph:changes"
 PROFILE_KEYS = ("public", "entitled")
+MAX_ENGINE_BACKOFF = 30.0
 
 
 def profile_cache_keys(subject_id: int) -> list[str]:
     return [f"profile:{subject_id}:{k}" for k in PROFILE_KEYS]
 
 
+def backoff(attempt: int, base: float = 0.25, cap: float = MAX_ENGINE_BACKOFF) -> float:
+    """Exponential backoff with ±25 % jitter: base·2^attempt, at most `cap`."""
+    return float(min(cap, base * 2.0**attempt) * random.uniform(0.75, 1.25))
+
+
 @dataclass
 class Claim:
     ids: list[int]
-    subject_ids: list[int]
-    record_ids: dict[int, list[int]]
-    oldest: dt.datetime | None
-    attempts: int
+    rows_by_subject: dict[int, list[int]]
+    created_at: dict[int, dt.datetime]
+    record_ids: dict[int, list[int]] = field(default_factory=dict)
+
+    @property
+    def subject_ids(self) -> list[int]:
+        return sorted(self.rows_by_subject)
+
+    def rows_of(self, subject_ids: Sequence[int]) -> list[int]:
+        return [row for sid in subject_ids for row in self.rows_by_subject.get(sid, [])]
 
 
 class Indexer:
@@ -56,37 +89,99 @@ class Indexer:
         poll_interval: float = 1.0,
         max_attempts: int = 10,
         index: str | None = None,
+        refresh_gap: float | None = 0.1,
+        request_timeout: float = 30.0,
+        sweep_interval: float | None = 30.0,
     ) -> None:
         if runtime.search is None:
             raise RuntimeError("the indexer needs a search engine (ELASTICSEARCH_URL or a running serve)")
         self.runtime = runtime
-        self.search = runtime.search
+        # One attempt per request: a retry rebuilds the documents from a fresh snapshot (bulk.py).
+        self.search = runtime.search.options(request_timeout=request_timeout, max_retries=0)
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.max_attempts = max_attempts
         self.index = index or runtime.alias
+        self.refresh_gap = refresh_gap
+        self.sweep_interval = sweep_interval
+        self.engine_failures = 0  # consecutive batches the engine could not take
         self._wake = asyncio.Event()
+        self._last_refresh = float("-inf")
+        self._refresh_task: asyncio.Task[None] | None = None
+
+    # --- the loop -------------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        listener = asyncio.create_task(self._listen(stop))
+        tasks = [asyncio.create_task(self._listen(stop), name="indexer-listen")]
+        if self.sweep_interval is not None:
+            sweeper = Sweeper(self.runtime, self.sweep_interval)
+            tasks.append(asyncio.create_task(sweeper.run(stop), name="indexer-sweep"))
+        failures = 0
         try:
+            await self._ensure_alias(stop)
             while not stop.is_set():
-                done = await self.process_batch()
-                if done == 0:
-                    self._wake.clear()
+                self._wake.clear()  # before the claim: a notification during it wakes the next wait
+                try:
+                    handled = await self.process_batch()
+                    failures = 0
+                except EngineUnavailable as exc:
+                    delay = backoff(self.engine_failures)
+                    log.warning("search engine unavailable (%s); retrying in %.1f s", exc, delay)
+                    await _sleep(stop, delay)
+                    continue
+                except (SQLAlchemyError, OSError) as exc:
+                    failures += 1
+                    delay = backoff(failures)
+                    log.warning("database error (%s: %s); retrying in %.1f s", type(exc).__name__, exc, delay)
+                    await _sleep(stop, delay)
+                    continue
+                except Exception:  # a bug must not stop the indexing of everything else for good
+                    failures += 1
+                    delay = backoff(failures)
+                    log.exception("indexer batch failed; retrying in %.1f s", delay)
+                    await _sleep(stop, delay)
+                    continue
+                if handled == 0:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.poll_interval)
         finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if self._refresh_task is not None:
+                self._refresh_task.cancel()
 
     async def drain(self, timeout: float = 60.0) -> None:
         """Process until no row is ready (rows waiting for a retry back-off are left)."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while await self.process_batch():
-            if asyncio.get_running_loop().time() > deadline:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            try:
+                if not await self.process_batch():
+                    return
+            except EngineUnavailable:
+                await asyncio.sleep(backoff(self.engine_failures, cap=2.0))
+            if loop.time() > deadline:
                 raise TimeoutError("outbox not drained in time")
+
+    async def _ensure_alias(self, stop: asyncio.Event) -> None:
+        """A fresh engine gets the alias and an empty index (`creditgraph reindex` fills it)."""
+        if self.index != self.runtime.alias:
+            return
+        attempt = 0
+        while not stop.is_set():
+            try:
+                if not await concrete_indices(self.search, self.index):
+                    log.warning("no index behind %s: creating an empty one; run `creditgraph reindex`", self.index)
+                await ensure_alias(self.search, self.index)
+                return
+            except (ApiError, TransportError) as exc:
+                delay = backoff(attempt)
+                attempt += 1
+                log.warning("search engine not ready (%s); retrying in %.1f s", type(exc).__name__, delay)
+                await _sleep(stop, delay)
 
     async def _listen(self, stop: asyncio.Event) -> None:
         delay = 0.5
@@ -101,79 +196,147 @@ class Indexer:
                         self._wake.set()
             except (psycopg.Error, OSError) as exc:
                 log.warning("LISTEN connection lost (%s); polling until it is back", type(exc).__name__)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10)
+            except Exception:  # never let the listener die silently: polling alone is slower
+                log.exception("LISTEN failed; polling until it is back")
+            await _sleep(stop, delay)
+            delay = min(delay * 2, 10)
+
+    # --- one batch ------------------------------------------------------------------------------
 
     async def process_batch(self) -> int:
-        """Claim, index and acknowledge one batch; returns the number of outbox rows handled."""
-        async with self.runtime.engine.connect() as conn:
-            tx = await conn.begin()
-            rows = (
-                await conn.execute(
-                    text(
-                        "SELECT id, subject_id, record_id, created_at, attempts FROM outbox"
-                        " WHERE NOT dead AND available_at <= now() ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"
-                    ),
-                    {"n": self.batch_size},
-                )
-            ).all()
-            if not rows:
-                await tx.rollback()
+        """Claim, index and acknowledge one batch; returns the number of outbox rows handled.
+
+        Raises `EngineUnavailable` when the engine took none or only part of the batch (what it took
+        is acknowledged first).
+        """
+        async with self.runtime.engine.connect() as conn, conn.begin():
+            claim = await self._claim(conn)
+            if claim is None:
                 return 0
-            claim = Claim(
-                ids=[r.id for r in rows],
-                subject_ids=sorted({r.subject_id for r in rows}),
-                record_ids={},
-                oldest=min(r.created_at for r in rows),
-                attempts=max(r.attempts for r in rows),
-            )
-            for r in rows:
-                if r.record_id is not None:
-                    claim.record_ids.setdefault(r.subject_id, []).append(r.record_id)
+            batch = await read_documents(self.runtime, claim.subject_ids)
             try:
-                failed = await self._apply(claim)
-            except (ApiError, TransportError, OSError) as exc:
-                metrics.FAILED.inc()
-                await self._retry(conn, claim.ids, claim.attempts, f"{type(exc).__name__}: {exc}"[:500])
-                await tx.commit()
-                return len(rows)
-            if failed:
-                bad_ids = [r.id for r in rows if r.subject_id in failed]
-                await self._retry(conn, bad_ids, claim.attempts, "; ".join(sorted(set(failed.values())))[:500])
-            done = [r.id for r in rows if r.subject_id not in failed]
-            if done:
-                await conn.execute(text("DELETE FROM outbox WHERE id = ANY(:ids)"), {"ids": done})
-            await tx.commit()
-        await self._after_apply([s for s in claim.subject_ids if s not in failed], claim)
-        return len(rows)
+                result = await write_documents(
+                    self.search,
+                    self.index,
+                    batch.documents,
+                    batch.missing,
+                    require_alias=self.index == self.runtime.alias,
+                )
+            except EngineUnavailable:
+                self.engine_failures += 1
+                metrics.RETRIED.labels("engine").inc(len(claim.ids))
+                raise  # leaving the block rolls the claim back: the rows are free again at once
+            await self._settle(conn, claim, batch, result)
+        await self._refresh()
+        done = sorted(result.done)
+        self._observe_lag(claim, done)
+        await self._after_apply(done, claim)
+        if result.transient:
+            raise EngineUnavailable(next(iter(result.transient.values())))
+        self.engine_failures = 0
+        return len(claim.ids)
 
-    async def _retry(self, conn: Any, ids: Sequence[int], attempts: int, error: str) -> None:
-        backoff = min(2 ** (attempts + 1) * 0.25, 60.0)
-        dead = attempts + 1 >= self.max_attempts
-        if dead:
-            metrics.DEAD.inc(len(ids))
-        await conn.execute(
-            text(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = :err, dead = :dead,"
-                " available_at = now() + make_interval(secs => :backoff) WHERE id = ANY(:ids)"
-            ),
-            {"ids": list(ids), "err": error, "dead": dead, "backoff": backoff},
-        )
+    async def _claim(self, conn: AsyncConnection) -> Claim | None:
+        # The claim is held while documents are read on another connection: see read_documents.
+        await conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT id, subject_id, record_id, created_at FROM outbox"
+                    " WHERE NOT dead AND available_at <= now() ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"
+                ),
+                {"n": self.batch_size},
+            )
+        ).all()
+        if not rows:
+            return None
+        claim = Claim(ids=[r.id for r in rows], rows_by_subject=defaultdict(list), created_at={})
+        for r in rows:
+            claim.rows_by_subject[r.subject_id].append(r.id)
+            claim.created_at[r.id] = r.created_at
+            if r.record_id is not None:
+                claim.record_ids.setdefault(r.subject_id, []).append(r.record_id)
+        return claim
 
-    async def _apply(self, claim: Claim) -> dict[int, str]:
-        """Write the documents; returns {subject id: error} for documents the engine refused."""
-        today = dt.date.today()
-        async with self.runtime.engine.connect() as conn:
-            await conn.execution_options(isolation_level="REPEATABLE READ")
-            async with self.runtime.sessions(bind=conn) as session:
-                documents = await load_documents(session, self.runtime.vault, claim.subject_ids, today)
-        if not documents:
-            return {}
-        return await write_documents(self.search, self.index, documents)
+    async def _settle(self, conn: AsyncConnection, claim: Claim, batch: DocumentBatch, result: WriteResult) -> None:
+        """Acknowledge what is indexed, put the rest back; in the claim's transaction."""
+        done = result.done
+        await record_boundaries(conn, {sid: doc for sid, doc in batch.documents.items() if sid in done})
+        acknowledged = claim.rows_of(sorted(done))
+        if acknowledged:
+            await conn.execute(text("DELETE FROM outbox WHERE id = ANY(:ids)"), {"ids": acknowledged})
+        if result.transient:
+            rows = claim.rows_of(sorted(result.transient))
+            metrics.RETRIED.labels("engine").inc(len(rows))
+            await conn.execute(
+                text(
+                    "UPDATE outbox SET last_error = :err, available_at = now() + make_interval(secs => :delay)"
+                    " WHERE id = ANY(:ids)"
+                ),
+                {"ids": rows, "err": next(iter(result.transient.values())), "delay": backoff(self.engine_failures)},
+            )
+            self.engine_failures += 1
+        by_error: dict[str, list[int]] = defaultdict(list)
+        for sid, error in {**batch.errors, **result.failed}.items():
+            by_error[error].append(sid)
+        for error, sids in by_error.items():
+            await self._retry(conn, claim.rows_of(sids), error)
 
-    async def _after_apply(self, subject_ids: list[int], claim: Claim) -> None:
-        if claim.oldest is not None:
-            metrics.LAG.observe(max(0.0, (dt.datetime.now(dt.UTC) - claim.oldest).total_seconds()))
+    async def _retry(self, conn: AsyncConnection, ids: Sequence[int], error: str) -> None:
+        """Count a failed attempt on each row: back off (0.5 s doubling to 60 s), dead after max_attempts."""
+        if not ids:
+            return
+        dead = (
+            await conn.execute(
+                text(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = :err,"
+                    " dead = attempts + 1 >= :max,"
+                    " available_at = now() + make_interval(secs => least(60.0, 0.5 * power(2, attempts))"
+                    " * (0.75 + random() * 0.5))"
+                    " WHERE id = ANY(:ids) RETURNING dead"
+                ),
+                {"ids": list(ids), "err": error, "max": self.max_attempts},
+            )
+        ).scalars()
+        turned_dead = sum(1 for d in dead if d)
+        metrics.RETRIED.labels("row").inc(len(ids) - turned_dead)
+        if turned_dead:
+            metrics.DEAD.inc(turned_dead)
+            log.error("%d outbox row(s) became dead letters: %s", turned_dead, error)
+
+    # --- after a write --------------------------------------------------------------------------
+
+    async def _refresh(self) -> None:
+        """Make the writes just made searchable within `refresh_gap` seconds (see the module doc)."""
+        if self.refresh_gap is None or self._refresh_task is not None:
+            return  # a scheduled refresh starts after this write completed: it covers it
+        wait = self._last_refresh + self.refresh_gap - time.monotonic()
+        if wait <= 0:
+            await self._force_refresh()
+        else:
+            self._refresh_task = asyncio.create_task(self._refresh_later(wait))
+
+    async def _refresh_later(self, wait: float) -> None:
+        await asyncio.sleep(wait)
+        self._refresh_task = None  # a write that completes from now on schedules its own
+        await self._force_refresh()
+
+    async def _force_refresh(self) -> None:
+        self._last_refresh = time.monotonic()
+        try:
+            await self.search.indices.refresh(index=self.index)
+            metrics.REFRESHES.inc()
+        except (ApiError, TransportError) as exc:  # the index's own refresh_interval covers it
+            log.debug("refresh failed: %s", exc)
+
+    def _observe_lag(self, claim: Claim, subject_ids: Sequence[int]) -> None:
+        now = dt.datetime.now(dt.UTC)
+        for row in claim.rows_of(subject_ids):
+            metrics.LAG.observe(max(0.0, (now - claim.created_at[row]).total_seconds()))
+
+    async def _after_apply(self, subject_ids: Sequence[int], claim: Claim) -> None:
+        if not subject_ids:
+            return
         broker = self.runtime.broker
         try:
             keys = [k for sid in subject_ids for k in profile_cache_keys(sid)]
@@ -185,26 +348,7 @@ class Indexer:
             log.warning("broker unavailable after indexing: %s", type(exc).__name__)
 
 
-async def write_documents(search: Any, index: str, documents: dict[int, tuple[int, dict[str, Any]]]) -> dict[int, str]:
-    """Bulk-write `{id: (revision, document)}` with external versions; {id: error} for refused ones."""
-    operations: list[dict[str, Any]] = []
-    for sid, (revision, document) in documents.items():
-        operations.append(
-            {"index": {"_index": index, "_id": str(sid), "version": revision, "version_type": "external"}}
-        )
-        operations.append(document)
-    response = await search.bulk(operations=operations)
-    failed: dict[int, str] = {}
-    if response.get("errors"):
-        for item in response["items"]:
-            result = item.get("index", {})
-            status = result.get("status", 200)
-            if status == 409:
-                metrics.STALE.inc()
-                continue
-            if status >= 300:
-                if status == 429 or status >= 500:
-                    raise TransportError(f"engine refused the batch ({status})")
-                failed[int(result["_id"])] = str(result.get("error", {}).get("type", status))
-    metrics.APPLIED.inc(len(documents) - len(failed))
-    return failed
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep, waking early when `stop` is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

@@ -100,6 +100,10 @@ def settings(
         creditgraph_home=tmp_path_factory.mktemp("home"),
         CREDITGRAPH_SECRET_KEY="test-secret-key-not-for-production",
         SEARCH_INDEX_PREFIX=f"t{os.getpid()}_",
+        # The shared server is not the rate limits' subject (tests/e2e/test_abuse.py starts its own).
+        rate_limit_cost_per_key=10**12,
+        rate_limit_cost_per_address=10**12,
+        rate_limit_key_prefix=f"t{os.getpid()}:rl:",
     )
 
 
@@ -115,9 +119,21 @@ TABLES = "record_events, audit_log, repairs, objections, outbox, api_keys, recor
 @pytest.fixture
 async def clean_db(runtime: Runtime) -> AsyncIterator[Runtime]:
     from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
 
-    async with runtime.engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+    # When the session's `api_server` runs, its indexer may hold a claimed batch of outbox rows while
+    # it reads documents on a second connection; that read would queue behind this TRUNCATE, which
+    # waits for the batch: a deadlock PostgreSQL cannot see. A short lock timeout lets the batch finish.
+    for attempt in range(100):
+        try:
+            async with runtime.engine.begin() as conn:
+                await conn.execute(text("SET LOCAL lock_timeout = '300ms'"))
+                await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+            break
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "55P03" or attempt == 99:  # lock_not_available
+                raise
+            await asyncio.sleep(0.05)
     if runtime.search is not None:
         from credit.search.client import ensure_alias
 

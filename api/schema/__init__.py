@@ -6,41 +6,53 @@ from collections.abc import Callable
 
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, MaskErrors, SchemaExtension
 
 from api.errors import is_expected
+from api.guard import GuardedSchema, GuardPolicy, QueryGuard
+from api.schema.checks import CheckQuery
+from api.schema.disclosures import DisclosureQuery, DisclosureSubscription
+from api.schema.objections import ObjectionMutation, ObjectionQuery
+from api.schema.records import RecordMutation
+from api.schema.repairs import RepairMutation
 from api.schema.search import SearchQuery
 from api.schema.subjects import SubjectQuery
 from credit.config import Settings
 
 
 @strawberry.type
-class Query(SubjectQuery, SearchQuery):
+class Query(SubjectQuery, SearchQuery, ObjectionQuery, CheckQuery, DisclosureQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(ObjectionMutation, RepairMutation, RecordMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(DisclosureSubscription):
     pass
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    # The guard parses, measures, rate-limits and validates (with caches) before anything runs; it
+    # replaces strawberry's depth, alias and token limiters and its parser and validation caches.
+    policy = GuardPolicy(settings or Settings.model_construct())
     # Factories, so that each request gets fresh extension instances.
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=12),
-        lambda: MaxAliasesLimiter(max_alias_count=30),
-        lambda: MaxTokensLimiter(max_token_count=3000),
-        lambda: ParserCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
+        lambda: QueryGuard(policy),
         lambda: MaskErrors(should_mask_error=lambda error: not is_expected(error)),
     ]
     if settings is not None and settings.is_production:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(query=Query, extensions=extensions)
+    return GuardedSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        hide_suggestions=policy.hide_suggestions,
+    )
 
 
 # For `strawberry export-schema api.schema:schema` (the committed schema.graphql).

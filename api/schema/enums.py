@@ -13,6 +13,7 @@ from credit.enums import (
     RecordCategory,
     RecordStatus,
     RepairStatus,
+    Role,
     Severity,
     SubjectKind,
 )
@@ -27,6 +28,7 @@ for _enum in (
     RepairStatus,
     FlagKind,
     CheckPurpose,
+    Role,
 ):
     strawberry.enum(_enum)
 
@@ -38,6 +40,7 @@ __all__ = [
     "RecordCategory",
     "RecordStatus",
     "RepairStatus",
+    "Role",
     "Severity",
     "SubjectKind",
 ]

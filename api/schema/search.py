@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from api.context import Context
 from api.cursors import check_first
 from api.errors import BadUserInput
 from api.schema.enums import RecordCategory, SubjectKind
 from api.schema.types import PageInfo, Subject
+from credit.checks import ID_SEARCH, record_lookup
+from credit.identifiers import is_resident_id, normalize_any_code
 from credit.search.query import SearchFilter, SearchInputError
 from credit.search.service import search_subjects
 
@@ -50,6 +55,39 @@ class SubjectSearchConnection:
     facets: list[Facet]
 
 
+async def audit_id_search(context: Context, subject_ids: list[int]) -> None:
+    """A search by ID number is an entitled look-up: one audit row per subject found."""
+    async with context.runtime.sessions.begin() as session:
+        await record_lookup(session, context.viewer, ID_SEARCH, subject_ids, {"hits": len(subject_ids)})
+
+
+def _excluded(directives: dict[str, dict[str, object]]) -> bool:
+    """Whether `@skip(if: true)` or `@include(if: false)` leaves the selection out."""
+    return directives.get("skip", {}).get("if") is True or directives.get("include", {}).get("if") is False
+
+
+def selects(selections: Iterable[Selection], name: str) -> bool:
+    """Whether the selection set asks for the field `name`, directly or through fragments."""
+    for selection in selections:
+        if _excluded(selection.directives):
+            continue
+        if isinstance(selection, FragmentSpread | InlineFragment):
+            if selects(selection.selections, name):
+                return True
+        elif selection.name == name:
+            return True
+    return False
+
+
+def selects_child(info: Info[Context, None], name: str) -> bool:
+    """Whether the current field's selection (over all its field nodes) includes the child `name`."""
+    return any(
+        selects(field.selections, name)
+        for field in info.selected_fields
+        if isinstance(field, SelectedField) and not _excluded(field.directives)
+    )
+
+
 @strawberry.type
 class SearchQuery:
     @strawberry.field(description="Subjects by name (any script, pinyin, initials, typos, former names) or code.")
@@ -82,9 +120,13 @@ class SearchQuery:
                 first=first,
                 after=after,
                 allow_id_lookup=context.entitled,
+                # Facet aggregations cost a pass over every hit: only when the client shows them.
+                with_facets=selects_child(info, "facets"),
             )
         except SearchInputError as exc:
             raise BadUserInput(str(exc)) from None
+        if context.entitled and is_resident_id(normalize_any_code(query) or ""):
+            await audit_id_search(context, [hit.id for hit in page.hits])
         rows = await context.loaders.subject_by_id.load_many([hit.id for hit in page.hits])
         edges = [
             SubjectSearchEdge(

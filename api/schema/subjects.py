@@ -9,6 +9,7 @@ from strawberry.types import Info
 from api.context import Context
 from api.errors import BadUserInput, Forbidden
 from api.schema.types import Subject
+from credit.checks import ID_LOOKUP, record_lookup
 from credit.identifiers import is_resident_id, normalize_any_code
 from credit.models import Subject as SubjectRow
 
@@ -23,6 +24,10 @@ async def subject_by_code(context: Context, code: str) -> SubjectRow | None:
         row: SubjectRow | None = await session.scalar(
             select(SubjectRow).where(SubjectRow.code_index == context.runtime.vault.blind_index(canonical))
         )
+        if is_resident_id(canonical):  # an entitled look-up of a person by ID number leaves a trace
+            found = [row.id] if row is not None else []
+            await record_lookup(session, context.viewer, ID_LOOKUP, found, {"found": row is not None})
+            await session.commit()
     return row
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from credit.crypto import Vault
 from credit.enums import RecordCategory, SubjectKind
 from credit.masking import mask_id_number, mask_name
-from credit.search.names import core_name, name_grams, normalize_name, pinyin_full, pinyin_initials
+from credit.search.names import name_grams, normalize_name, romanise, romanise_prefix, strip_company_forms
 
 # Length of a hashed person-name token, in hex characters (64 bits: no collisions at this scale,
 # and shorter than a full HMAC to keep the keyword index small).
@@ -66,8 +66,9 @@ def person_name_tokens(vault: Vault, name: str, former_names: Iterable[str] = ()
         add(FULL_NAME if position == 0 else FORMER_FULL_NAME, normalized)
         for gram in name_grams(normalized):
             add(NAME_GRAM, gram)
-        add(PINYIN, pinyin_full(normalized))
-        add(INITIALS, pinyin_initials(normalized))
+        pinyin, initials = romanise(normalized)
+        add(PINYIN, pinyin)
+        add(INITIALS, initials)
     return list(tokens)
 
 
@@ -85,18 +86,27 @@ def _region_fields(region_code: str | None) -> dict[str, Any]:
 
 
 def _name_fields(name: str, former_names: tuple[str, ...]) -> dict[str, Any]:
-    """Searchable forms of an organisation's names (never used for natural persons)."""
-    former = [f for f in former_names if normalize_name(f)]
-    all_names = [name, *former]
+    """Searchable forms of an organisation's names (never used for natural persons).
+
+    Each name is normalised and segmented once; word readings come from a cache (`credit.search.names`)."""
+    normalized = normalize_name(name)
+    former_pairs = [(f, n) for f in former_names if (n := normalize_name(f))]
+    former_norm = _unique(n for _, n in former_pairs)
+    cores = {n: strip_company_forms(n) for n in (normalized, *former_norm)}
+    # Name, its core, then each former name and its core: a core is a prefix of its name, so its
+    # pinyin is read from the name's own segmentation (one romanisation per name).
+    romanised: list[tuple[str, str]] = []
+    for n in (normalized, *former_norm):
+        romanised += [romanise(n), romanise_prefix(n, len(cores[n]))]
     return {
         "name": name,
-        "former_names": former,
-        "name_norm": normalize_name(name),
-        "name_core": core_name(name),
-        "former_norm": _unique(normalize_name(f) for f in former),
-        "former_core": _unique(core_name(f) for f in former),
-        "pinyin": _unique(form for n in all_names for form in (pinyin_full(n), pinyin_full(core_name(n)))),
-        "initials": _unique(form for n in all_names for form in (pinyin_initials(n), pinyin_initials(core_name(n)))),
+        "former_names": [f for f, _ in former_pairs],
+        "name_norm": normalized,
+        "name_core": cores[normalized],
+        "former_norm": former_norm,
+        "former_core": _unique(cores[n] for n in former_norm),
+        "pinyin": _unique(pinyin for pinyin, _ in romanised),
+        "initials": _unique(initials for _, initials in romanised),
     }
 
 

@@ -13,7 +13,11 @@ import re
 import unicodedata
 
 import opencc
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style
+from pypinyin.constants import RE_HANS
+from pypinyin.converter import DefaultConverter
+from pypinyin.core import Pinyin
+from pypinyin.seg import mmseg
 
 # Legal-form suffixes, stripped (repeatedly, longest first) from the end of a normalised name to get
 # its distinctive core: 常州某某科技有限公司 → 常州某某科技. Written in normalised form (simplified, no
@@ -76,7 +80,12 @@ def normalize_name(text: str) -> str:
 
 def core_name(text: str) -> str:
     """The normalised name without its company-form suffixes (常州某某科技有限公司 → 常州某某科技)."""
-    core = normalize_name(text)
+    return strip_company_forms(normalize_name(text))
+
+
+def strip_company_forms(normalized: str) -> str:
+    """`core_name` of an already normalised name (saves normalising it again)."""
+    core = normalized
     stripped = True
     while stripped:
         stripped = False
@@ -88,18 +97,84 @@ def core_name(text: str) -> str:
     return core
 
 
+# pypinyin's own segmenter and converter, used word by word. `lazy_pinyin(text)` is exactly
+# `[converter.convert(word) for word in seg(text)]` flattened: a word's reading depends on the word
+# alone (phrase-aware within it, never across words), so caching it per word changes nothing. Names
+# share most of their words (有限公司, 科技, 常州 …), so almost every word after the first few thousand
+# names is a cache hit, and the costly per-syllable style conversion runs once per distinct word.
+_PINYIN = Pinyin()
+_PINYIN_CONVERTER = DefaultConverter()
+_WORD_CACHE_SIZE = 1 << 17
+_NAME_CACHE_SIZE = 1 << 15
+
+
+@functools.lru_cache(maxsize=_WORD_CACHE_SIZE)
+def _word_romanised(word: str) -> tuple[str, str]:
+    """(full pinyin, initials) of one segment, as `lazy_pinyin` gives them (NORMAL and FIRST_LETTER)."""
+    forms = []
+    for style in (Style.NORMAL, Style.FIRST_LETTER):
+        items = _PINYIN_CONVERTER.convert(word, style, False, "default", True)
+        forms.append("".join(reading for item in items for reading in item))
+    return forms[0], forms[1]
+
+
+def _segments(normalized: str) -> list[str]:
+    """pypinyin's segmentation (`Pinyin().seg`). A name of Chinese characters only — most names — is
+    one run for its `simple_seg` step, so it goes straight to the phrase matcher that step calls."""
+    if RE_HANS.match(normalized):
+        return list(mmseg.seg.cut(normalized))
+    return list(_PINYIN.seg(normalized))
+
+
+@functools.lru_cache(maxsize=_NAME_CACHE_SIZE)
+def _romanised_words(normalized: str) -> tuple[tuple[int, str, str], ...]:
+    """(end offset, full pinyin, initials) of each segment of a normalised name, in order."""
+    words: list[tuple[int, str, str]] = []
+    end = 0
+    for word in _segments(normalized):
+        end += len(word)
+        words.append((end, *_word_romanised(word)))
+    return tuple(words)
+
+
+def _joined(words: tuple[tuple[int, str, str], ...]) -> tuple[str, str]:
+    return "".join(w[1] for w in words).lower(), "".join(w[2] for w in words).lower()
+
+
+def romanise(normalized: str) -> tuple[str, str]:
+    """(full pinyin, pinyin initials) of an already normalised name, lower case, without spaces.
+
+    The same values as `pinyin_full` and `pinyin_initials`, from one segmentation and cached word
+    readings."""
+    return _joined(_romanised_words(normalized))
+
+
+def romanise_prefix(normalized: str, prefix_length: int) -> tuple[str, str]:
+    """`romanise` of `normalized[:prefix_length]` (a core name), read in the context of the whole name.
+
+    When the prefix ends on a word boundary of the whole name, its words are the whole name's first
+    words (no second segmentation); otherwise it is romanised on its own."""
+    words = _romanised_words(normalized)
+    for index, (end, _, _) in enumerate(words):
+        if end == prefix_length:
+            return _joined(words[: index + 1])
+        if end > prefix_length:
+            break
+    return romanise(normalized[:prefix_length])
+
+
 def pinyin_full(text: str) -> str:
     """Toneless pinyin of the normalised name, without spaces: 重庆银行 → chongqingyinhang.
 
     Polyphonic characters take pypinyin's default (phrase-aware) reading; latin letters and digits
     pass through unchanged (lower-cased by the normalisation).
     """
-    return "".join(lazy_pinyin(normalize_name(text))).lower()
+    return romanise(normalize_name(text))[0]
 
 
 def pinyin_initials(text: str) -> str:
     """First letter of each syllable (zh/ch/sh count as z/c/s): 重庆银行 → cqyh; latin runs pass through."""
-    return "".join(lazy_pinyin(normalize_name(text), style=Style.FIRST_LETTER)).lower()
+    return romanise(normalize_name(text))[1]
 
 
 def pinyin_query_form(query: str) -> str:

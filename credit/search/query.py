@@ -82,6 +82,16 @@ _NGRAM_BOOST: Final = 1.0
 _FORMER_NGRAM_BOOST: Final = 0.6
 _FRAGMENT_BOOST: Final = 2.0
 _PINYIN_NGRAM_BOOST: Final = 1.0
+_PINYIN_FRAGMENT_BOOST: Final = 2.0
+# Pinyin n-grams are matched with every other 4-letter gram of the query (and its last one), at
+# most 8 of them: the sampled grams still cover every letter of a short query, so a fragment or a
+# typo is found as before, and the engine reads a few postings lists instead of one for every 3-
+# and 4-letter gram (on osmem-server with 100,000 subjects a 34-letter pinyin query went from 5-9 s
+# to well under a second).
+_PINYIN_GRAM: Final = 4
+_PINYIN_GRAM_STRIDE: Final = 2
+_PINYIN_MIN_GRAM: Final = 3  # the shortest gram `pinyin_ngram` indexes
+_PINYIN_MAX_GRAMS: Final = 8
 _PERSON_GRAM_BOOST: Final = 1.0
 # Share of a query's character grams a subject must contain to match by n-grams: lenient enough
 # for one or two typos in a name, strict enough to keep a long tail of one-character matches out.
@@ -321,7 +331,36 @@ def _relevance(normalized: str, core: str, pinyin: str | None, vault: Vault) -> 
         },
     ]  # fmt: skip
     if pinyin is not None:
-        clauses.append({"match": {"pinyin.ngram": {**ngram, "query": pinyin, "boost": _PINYIN_NGRAM_BOOST}}})
+        clauses += _pinyin_relevance(pinyin)
+    return clauses
+
+
+def pinyin_grams(pinyin: str) -> list[str]:
+    """The grams of a pinyin query looked up in `pinyin.ngram`: every other 4-letter gram and the
+    last one (zhoukouhongan → zhou ouko kouh uhon onga ngan), at most 8 spread evenly; a 3-letter
+    query is its own gram, a shorter one has none."""
+    if len(pinyin) < _PINYIN_GRAM:
+        return [pinyin] if len(pinyin) >= _PINYIN_MIN_GRAM else []
+    last = len(pinyin) - _PINYIN_GRAM
+    starts = [*range(0, last + 1, _PINYIN_GRAM_STRIDE), last]
+    if len(starts) > _PINYIN_MAX_GRAMS:  # a long query (a whole name): grams spread evenly over it
+        starts = [round(i * last / (_PINYIN_MAX_GRAMS - 1)) for i in range(_PINYIN_MAX_GRAMS)]
+    return list(dict.fromkeys(pinyin[start : start + _PINYIN_GRAM] for start in starts))
+
+
+def _pinyin_relevance(pinyin: str) -> list[dict[str, Any]]:
+    """Pinyin n-gram clauses: enough of the grams (a typo, a fragment, a word-order slip), and, boosted,
+    all of them (the query is, almost surely, contained in the pinyin: a fragment such as `xingchen`).
+
+    `term` queries on the analysed sub-field, because the grams are already in their indexed form."""
+    grams = [{"term": {"pinyin.ngram": gram}} for gram in pinyin_grams(pinyin)]
+    if not grams:
+        return []
+    clauses: list[dict[str, Any]] = [
+        {"bool": {"should": grams, "minimum_should_match": _NGRAM_MINIMUM_SHOULD_MATCH, "boost": _PINYIN_NGRAM_BOOST}}
+    ]
+    if len(grams) > 1:
+        clauses.append({"bool": {"must": grams, "boost": _PINYIN_FRAGMENT_BOOST}})
     return clauses
 
 

@@ -1,0 +1,111 @@
+"""Reindex throughput against the raw bulk helper, in the same run, on the same engine.
+
+    .venv/bin/python -m bench.indexer_reindex [--subjects 4000] [--rounds 2]
+
+Measured: `indexers.reindex.reindex` (new versioned index with bulk settings, server-side cursor,
+documents rebuilt from PostgreSQL with the flag rules, catch-up, settings restored, refresh, alias
+swap) in subjects/s, up to the moment the alias serves the new index; the fixed tail after it (a
+second catch-up, the vanished-subject check, a 2 s grace before deleting the old index) is printed
+apart. Baseline: `elasticsearch.helpers.async_bulk` (chunks of 500, one request at a
+time) loading the very same documents, built beforehand and held in memory, into a fresh index with
+the same settings and mappings and the same bulk settings, then a refresh. Rounds alternate the two
+so that engine warm-up and growth weigh on both; the ratio is of the medians. Target: ≥ 0.7.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+from typing import Any
+
+from elasticsearch.helpers import async_bulk
+from sqlalchemy import select
+
+from bench.indexer_common import bench_database, bench_engine, bench_runtime, bench_settings, import_demo, median
+from credit.models import Subject
+from credit.runtime import Runtime
+from credit.search.client import create_versioned_index, ensure_alias
+from indexers.documents import SubjectDocument, read_documents
+from indexers.reindex import BULK_SETTINGS, reindex
+
+TARGET = 0.7
+
+
+async def build_all(runtime: Runtime) -> dict[int, SubjectDocument]:
+    async with runtime.sessions() as session:
+        ids = list((await session.scalars(select(Subject.id).order_by(Subject.id))).all())
+    documents: dict[int, SubjectDocument] = {}
+    for start in range(0, len(ids), 1000):
+        documents.update((await read_documents(runtime, ids[start : start + 1000])).documents)
+    return documents
+
+
+async def raw_load(runtime: Runtime, documents: dict[int, SubjectDocument], round_: int) -> float:
+    """Seconds for async_bulk to load `documents` into a fresh index, refresh included."""
+    assert runtime.search is not None
+    client = runtime.search.options(request_timeout=120)
+    index = await create_versioned_index(client, f"{runtime.alias}_raw", f"r{round_}")
+    await client.indices.put_settings(index=index, settings={"index": BULK_SETTINGS})
+    actions: list[dict[str, Any]] = [
+        {"_index": index, "_id": str(sid), "version": d.revision, "version_type": "external", "_source": d.document}
+        for sid, d in documents.items()
+    ]
+    started = time.perf_counter()
+    ok, errors = await async_bulk(client, actions, chunk_size=500, max_retries=3, raise_on_error=False)
+    await client.indices.refresh(index=index)
+    seconds = time.perf_counter() - started
+    if errors or ok != len(documents):
+        raise RuntimeError(f"raw load: {ok} ok, errors {errors[:2]}")
+    await client.indices.delete(index=index)
+    return seconds
+
+
+async def run(subjects: int, rounds: int) -> float:
+    with (
+        bench_database("creditgraph_bench_reindex") as database,
+        bench_engine() as engine,
+        bench_settings(database, engine.url) as settings,
+    ):
+        async with bench_runtime(settings) as runtime:
+            assert runtime.search is not None
+            seconds = await import_demo(runtime, subjects)
+            print(f"imported {subjects:,} demo subjects in {seconds:.1f} s; load average {os.getloadavg()[0]:.1f}")
+            await ensure_alias(runtime.search, runtime.alias)
+            started = time.perf_counter()
+            documents = await build_all(runtime)
+            build = time.perf_counter() - started
+            print(f"built {len(documents):,} documents for the baseline in {build:.1f} s (not timed below)")
+            raw_rates: list[float] = []
+            reindex_rates: list[float] = []
+            for round_ in range(rounds):
+                raw = len(documents) / await raw_load(runtime, documents, round_)
+                summary = await reindex(runtime)
+                rate = summary.subjects / summary.serving_after
+                raw_rates.append(raw)
+                reindex_rates.append(rate)
+                print(
+                    f"round {round_ + 1}: async_bulk {raw:,.0f} docs/s; reindex {rate:,.0f} subjects/s "
+                    f"({summary.subjects:,} serving after {summary.serving_after:.1f} s, {summary.caught_up} caught "
+                    f"up; {summary.seconds:.1f} s with the final catch-up and the old index's removal)"
+                )
+            ratio = median(reindex_rates) / median(raw_rates)
+            print(
+                f"reindex {median(reindex_rates):,.0f} subjects/s vs raw async_bulk {median(raw_rates):,.0f} docs/s: "
+                f"ratio {ratio:.2f} (target ≥ {TARGET})"
+            )
+            return ratio
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subjects", type=int, default=4000)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    ratio = asyncio.run(run(args.subjects, args.rounds))
+    return 0 if ratio >= TARGET else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,310 @@
+"""End to end over HTTP: a 失信被执行人 record brings punishment flags; an objection holds them and the
+search filter `hasActivePunishment` follows within one second; the regulator's answer restores them.
+Also `upsertRecords` (per-item errors, role checks) and credit repair, with real API keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import select
+
+from credit.enums import Role
+from credit.importer import Importer
+from credit.keys import create_key
+from credit.models import Subject
+from credit.runtime import Runtime
+from tests.conftest import ApiServer, wait_for
+from tests.integration.factories import purge_outbox, uscc
+
+NAME = "常州鸿运精密机械有限公司"
+TODAY = dt.date.today()
+
+
+@pytest.fixture(autouse=True)
+async def _no_index_work_left(runtime: Runtime) -> AsyncIterator[None]:
+    yield
+    await purge_outbox(runtime)  # see its docstring: keeps the next test's TRUNCATE from meeting the indexer
+
+
+PROFILE = """
+query($code: String!) {
+  subject(code: $code) {
+    id
+    creditProfile {
+      activeFlags { code kind record { id status } }
+      heldFlags { code kind record { id status } }
+      records { edges { node { id status objections { id status } } } }
+    }
+  }
+}"""
+
+PUNISHED = """
+query($q: String!) {
+  searchSubjects(query: $q, filter: {hasActivePunishment: true}) { edges { node { id } } }
+}"""
+
+FILE = """
+mutation($id: ID!, $reason: String!) {
+  fileObjection(recordId: $id, reason: $reason) { id status reason dueOn outcome record { id status } }
+}"""
+
+RESOLVE = """
+mutation($id: ID!, $outcome: ObjectionOutcome!, $note: String) {
+  resolveObjection(objectionId: $id, outcome: $outcome, note: $note) { id status outcome record { status } }
+}"""
+
+HISTORY = "query($id: ID!) { recordHistory(recordId: $id) { action actor fromStatus toStatus reason at } }"
+OVERDUE = "{ overdueObjections { id } }"
+
+UPSERT = """
+mutation($records: [RecordInput!]!) {
+  upsertRecords(records: $records) { accepted errors { index sourceId code message } }
+}"""
+
+APPLY = """
+mutation($id: ID!, $s: String!) {
+  applyCreditRepair(recordId: $id, statement: $s) { id status statement appliedAt decidedAt record { id status } }
+}"""
+
+DECIDE = """
+mutation($id: ID!, $ok: Boolean!) {
+  decideCreditRepair(repairId: $id, approve: $ok, note: "ok") { id status decidedAt record { status } }
+}"""
+
+
+def data(body: dict[str, Any]) -> dict[str, Any]:
+    assert body["_status"] == 200 and not body.get("errors"), body
+    result: dict[str, Any] = body["data"]
+    return result
+
+
+def error_code(body: dict[str, Any]) -> str:
+    assert body.get("errors"), body
+    code: str = body["errors"][0]["extensions"]["code"]
+    return code
+
+
+async def import_lines(runtime: Runtime, lines: list[dict[str, Any]]) -> None:
+    summary = await Importer(runtime.sessions, runtime.vault).run(orjson.dumps(line) for line in lines)
+    assert summary.rejected == [], summary.rejected
+
+
+def subject_line(n: int, name: str) -> dict[str, Any]:
+    return {"type": "subject", "kind": "LEGAL_PERSON", "code": uscc(n), "name": name, "regionCode": "320402"}
+
+
+def debtor_line(n: int, source_id: str) -> dict[str, Any]:
+    return {
+        "type": "record",
+        "sourceId": source_id,
+        "authority": "常州市中级人民法院",
+        "subjectCode": uscc(n),
+        "category": "DISHONEST_JUDGMENT_DEBTOR",
+        "title": "失信被执行人",
+        "decisionNumber": f"(2025)苏04执{n}号",
+        "decidedOn": (TODAY - dt.timedelta(days=10)).isoformat(),
+    }
+
+
+async def key(runtime: Runtime, role: Role, subject_id: int | None = None) -> str:
+    async with runtime.sessions.begin() as session:
+        _, secret = await create_key(session, role, f"e2e-{role.value.lower()}", subject_id=subject_id)
+    return secret
+
+
+async def subject_id_of(runtime: Runtime, code: str) -> int:
+    async with runtime.sessions() as session:
+        sid = await session.scalar(select(Subject.id).where(Subject.code == code))
+    assert sid is not None
+    return sid
+
+
+class TestObjectionFlow:
+    async def test_objection_holds_flags_and_search_follows(self, clean_db: Runtime, api_server: ApiServer) -> None:
+        await import_lines(clean_db, [subject_line(1, NAME), debtor_line(1, "DJD-1")])
+        code = uscc(1)
+        subject_id = await subject_id_of(clean_db, code)
+        mine, regulator = await key(clean_db, Role.SUBJECT, subject_id), await key(clean_db, Role.REGULATOR)
+
+        async def punished() -> bool:
+            edges = data(await api_server.graphql(PUNISHED, {"q": NAME}))["searchSubjects"]["edges"]
+            return any(e["node"]["id"] == str(subject_id) for e in edges)
+
+        async def not_punished() -> bool:
+            return not await punished()
+
+        await wait_for(punished, timeout=10)
+        profile = data(await api_server.graphql(PROFILE, {"code": code}))["subject"]["creditProfile"]
+        flags = {f["code"] for f in profile["activeFlags"]}
+        assert {"P_HIGH_CONSUMPTION", "P_EXIT", "P_FLIGHTS", "P_HIGH_SPEED_RAIL", "P_PROPERTY"} <= flags
+        assert all(f["kind"] == "PUNISHMENT" for f in profile["activeFlags"]) and profile["heldFlags"] == []
+        record_id = profile["records"]["edges"][0]["node"]["id"]
+
+        # The subject objects: the flags move to heldFlags, and the search filter follows.
+        objection = data(await api_server.graphql(FILE, {"id": record_id, "reason": "已全部履行"}, key=mine))
+        started = time.monotonic()
+        objection = objection["fileObjection"]
+        assert objection["status"] == "PENDING" and objection["outcome"] is None
+        assert objection["record"] == {"id": record_id, "status": "UNDER_OBJECTION"}
+        profile = data(await api_server.graphql(PROFILE, {"code": code}))["subject"]["creditProfile"]
+        assert profile["activeFlags"] == []
+        assert {f["code"] for f in profile["heldFlags"]} == flags
+        assert {f["record"]["status"] for f in profile["heldFlags"]} == {"UNDER_OBJECTION"}
+        await wait_for(not_punished, timeout=1.0)
+        print(f"\nsearch without the held punishment after {time.monotonic() - started:.3f} s")
+
+        # A second objection while the first is pending: a clear BAD_USER_INPUT.
+        body = await api_server.graphql(FILE, {"id": record_id, "reason": "再次异议"}, key=mine)
+        assert error_code(body) == "BAD_USER_INPUT" and "pending objection" in body["errors"][0]["message"]
+        # The subject may not answer its own objection.
+        body = await api_server.graphql(RESOLVE, {"id": objection["id"], "outcome": "REJECTED"}, key=mine)
+        assert error_code(body) == "FORBIDDEN"
+
+        # The regulator rejects the objection: exactly the held flags are enforced again.
+        resolved = data(
+            await api_server.graphql(
+                RESOLVE, {"id": objection["id"], "outcome": "REJECTED", "note": "核查"}, key=regulator
+            )
+        )["resolveObjection"]
+        started = time.monotonic()
+        assert resolved == {
+            "id": objection["id"],
+            "status": "RESOLVED",
+            "outcome": "REJECTED",
+            "record": {"status": "ACTIVE"},
+        }
+        profile = data(await api_server.graphql(PROFILE, {"code": code}))["subject"]["creditProfile"]
+        assert {f["code"] for f in profile["activeFlags"]} == flags and profile["heldFlags"] == []
+        await wait_for(punished, timeout=1.0)
+        print(f"search with the restored punishment after {time.monotonic() - started:.3f} s")
+        body = await api_server.graphql(RESOLVE, {"id": objection["id"], "outcome": "REVOKED"}, key=regulator)
+        assert error_code(body) == "BAD_USER_INPUT" and "already resolved" in body["errors"][0]["message"]
+
+        history = data(await api_server.graphql(HISTORY, {"id": record_id}, key=regulator))["recordHistory"]
+        assert [(h["action"], h["toStatus"]) for h in history] == [
+            ("created", None),
+            ("objection_filed", "UNDER_OBJECTION"),
+            ("objection_resolved", "ACTIVE"),
+        ]
+        assert history[1]["actor"] == "SUBJECT:e2e-subject" and history[1]["reason"] == "已全部履行"
+        assert error_code(await api_server.graphql(HISTORY, {"id": record_id}, key=mine)) == "FORBIDDEN"
+        assert error_code(await api_server.graphql(HISTORY, {"id": record_id})) == "UNAUTHENTICATED"
+        assert data(await api_server.graphql(OVERDUE, key=regulator))["overdueObjections"] == []
+
+    async def test_refusals_over_http(self, clean_db: Runtime, api_server: ApiServer) -> None:
+        await import_lines(
+            clean_db,
+            [subject_line(1, NAME), subject_line(2, "常州另一家贸易有限公司"), debtor_line(1, "DJD-1")],
+        )
+        record_id = str(
+            data(await api_server.graphql(PROFILE, {"code": uscc(1)}))["subject"]["creditProfile"]["records"]["edges"][
+                0
+            ]["node"]["id"]
+        )
+        other = await key(clean_db, Role.SUBJECT, await subject_id_of(clean_db, uscc(2)))
+        body = await api_server.graphql(FILE, {"id": record_id, "reason": "不是我的"}, key=other)
+        assert error_code(body) == "FORBIDDEN" and "its own subject" in body["errors"][0]["message"]
+        assert error_code(await api_server.graphql(FILE, {"id": record_id, "reason": "x"})) == "UNAUTHENTICATED"
+        journalist = await key(clean_db, Role.JOURNALIST)
+        assert (
+            error_code(await api_server.graphql(FILE, {"id": record_id, "reason": "x"}, key=journalist)) == "FORBIDDEN"
+        )
+        regulator = await key(clean_db, Role.REGULATOR)
+        assert error_code(await api_server.graphql(FILE, {"id": "999999", "reason": "x"}, key=regulator)) == "NOT_FOUND"
+        assert (
+            error_code(await api_server.graphql(FILE, {"id": "abc", "reason": "x"}, key=regulator)) == "BAD_USER_INPUT"
+        )
+        assert (
+            error_code(await api_server.graphql(FILE, {"id": record_id, "reason": " "}, key=regulator))
+            == "BAD_USER_INPUT"
+        )
+        assert error_code(await api_server.graphql(OVERDUE)) == "UNAUTHENTICATED"
+        assert error_code(await api_server.graphql(OVERDUE, key=journalist)) == "FORBIDDEN"
+
+    async def test_credit_repair_over_http(self, clean_db: Runtime, api_server: ApiServer) -> None:
+        await import_lines(clean_db, [subject_line(1, NAME), debtor_line(1, "DJD-1")])
+        code = uscc(1)
+        mine = await key(clean_db, Role.SUBJECT, await subject_id_of(clean_db, code))
+        regulator = await key(clean_db, Role.REGULATOR)
+        record_id = data(await api_server.graphql(PROFILE, {"code": code}))["subject"]["creditProfile"]["records"][
+            "edges"
+        ][0]["node"]["id"]
+        repair = data(await api_server.graphql(APPLY, {"id": record_id, "s": "已履行"}, key=mine))["applyCreditRepair"]
+        assert repair["status"] == "PENDING" and repair["decidedAt"] is None and repair["appliedAt"]
+        assert repair["record"] == {"id": record_id, "status": "ACTIVE"}
+        assert error_code(await api_server.graphql(DECIDE, {"id": repair["id"], "ok": True}, key=mine)) == "FORBIDDEN"
+        decided = data(await api_server.graphql(DECIDE, {"id": repair["id"], "ok": True}, key=regulator))[
+            "decideCreditRepair"
+        ]
+        assert decided["status"] == "APPROVED" and decided["decidedAt"] and decided["record"] == {"status": "REPAIRED"}
+        body = await api_server.graphql(DECIDE, {"id": repair["id"], "ok": False}, key=regulator)
+        assert error_code(body) == "BAD_USER_INPUT" and "already decided" in body["errors"][0]["message"]
+        profile = data(await api_server.graphql(PROFILE, {"code": code}))["subject"]["creditProfile"]
+        assert profile["activeFlags"] == [] and profile["records"]["edges"] == []
+
+
+class TestUpsertRecords:
+    async def test_valid_items_accepted_and_bad_ones_reported(self, clean_db: Runtime, api_server: ApiServer) -> None:
+        await import_lines(clean_db, [subject_line(1, NAME)])
+        provider = await key(clean_db, Role.DATA_PROVIDER)
+        good = {
+            "sourceId": "P-1",
+            "authority": "常州市生态环境局",
+            "subjectCode": uscc(1),
+            "category": "ADMINISTRATIVE_PENALTY",
+            "title": "超标排放",
+            "decisionNumber": "常环罚〔2025〕12号",
+            "decidedOn": (TODAY - dt.timedelta(days=5)).isoformat(),
+            "severity": "SERIOUS",
+            "content": {"amount": 100000, "domain": "WORK_SAFETY"},
+        }
+        records = [
+            good,
+            good | {"sourceId": "P-2", "publishedOn": (TODAY - dt.timedelta(days=30)).isoformat()},  # before decidedOn
+            good | {"sourceId": "P-3", "subjectCode": uscc(99)},  # valid code, no such subject
+            good,  # duplicate (authority, sourceId) within the call
+            good | {"sourceId": "P-4", "category": "RED_LIST", "severity": None, "content": None},
+            good | {"sourceId": "P-5", "content": [1, 2]},  # content must be an object
+        ]
+        payload = data(await api_server.graphql(UPSERT, {"records": records}, key=provider))["upsertRecords"]
+        assert payload["accepted"] == 2
+        errors = {e["index"]: e for e in payload["errors"]}
+        assert sorted(errors) == [1, 2, 3, 5]
+        assert errors[1]["code"] == "BAD_USER_INPUT" and "publishedOn" in errors[1]["message"]
+        assert errors[2]["code"] == "NOT_FOUND" and errors[2]["sourceId"] == "P-3"
+        assert errors[3]["code"] == "BAD_USER_INPUT" and "duplicate of records[0]" in errors[3]["message"]
+        assert errors[5]["code"] == "BAD_USER_INPUT" and "content" in errors[5]["message"]
+
+        profile = data(await api_server.graphql(PROFILE, {"code": uscc(1)}))["subject"]["creditProfile"]
+        assert {f["code"] for f in profile["activeFlags"]} >= {"P_KEY_SUPERVISION"}
+        assert len(profile["records"]["edges"]) == 2
+        # The same call again changes nothing and is still accepted.
+        again = data(await api_server.graphql(UPSERT, {"records": [good]}, key=provider))["upsertRecords"]
+        assert again == {"accepted": 1, "errors": []}
+
+    async def test_roles_and_batch_size(self, clean_db: Runtime, api_server: ApiServer) -> None:
+        item = {
+            "sourceId": "X",
+            "authority": "a",
+            "subjectCode": uscc(1),
+            "category": "RED_LIST",
+            "title": "t",
+            "decidedOn": "2025-01-01",
+        }
+        assert error_code(await api_server.graphql(UPSERT, {"records": [item]})) == "UNAUTHENTICATED"
+        for role in (Role.JOURNALIST, Role.SUBJECT, Role.FINANCIAL_INSTITUTION):
+            await import_lines(clean_db, [subject_line(1, NAME)])
+            subject_id = await subject_id_of(clean_db, uscc(1)) if role is Role.SUBJECT else None
+            body = await api_server.graphql(UPSERT, {"records": [item]}, key=await key(clean_db, role, subject_id))
+            assert error_code(body) == "FORBIDDEN"
+        regulator = await key(clean_db, Role.REGULATOR)
+        many = [item | {"sourceId": f"X-{i}"} for i in range(501)]
+        body = await api_server.graphql(UPSERT, {"records": many}, key=regulator)
+        assert error_code(body) == "BAD_USER_INPUT" and "at most 500" in body["errors"][0]["message"]
+        payload = data(await api_server.graphql(UPSERT, {"records": many[:500]}, key=regulator))["upsertRecords"]
+        assert payload == {"accepted": 500, "errors": []}

@@ -1,0 +1,111 @@
+"""Small builders for lifecycle tests: valid codes, subjects, records and keys, through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import orjson
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from stdnum.cn import uscc as stdnum_uscc
+
+from credit.demo import _org_code
+from credit.enums import Role
+from credit.ingest import upsert_records, upsert_subjects
+from credit.inputs import SubjectInput, parse_line, parse_record
+from credit.keys import Viewer, create_key
+from credit.models import CreditRecord, OutboxEntry, RecordEvent, Subject
+from credit.runtime import Runtime
+
+
+def uscc(n: int, region: str = "320402") -> str:
+    """A valid 统一社会信用代码, distinct for each `n`."""
+    body = "91" + region + _org_code(f"MA{n:06d}")
+    return body + stdnum_uscc.calc_check_digit(body)
+
+
+async def add_subject(runtime: Runtime, n: int, name: str | None = None) -> tuple[int, str]:
+    """A company subject; returns (id, code)."""
+    code = uscc(n)
+    line = {"type": "subject", "kind": "LEGAL_PERSON", "code": code, "name": name or f"常州测试{n}科技有限公司"}
+    item = parse_line(orjson.dumps(line | {"regionCode": "320402"}))
+    assert isinstance(item, SubjectInput)
+    async with runtime.sessions.begin() as session:
+        await upsert_subjects(session, [item], runtime.vault)
+        subject_id = await session.scalar(select(Subject.id).where(Subject.code == code))
+    assert subject_id is not None
+    return subject_id, code
+
+
+async def add_record(
+    runtime: Runtime,
+    subject_code: str,
+    category: str,
+    decided_on: dt.date,
+    source_id: str,
+    *,
+    today: dt.date | None = None,
+    **fields: Any,
+) -> int:
+    """A record submitted as a provider would (authority 常州市测试局); returns its id."""
+    line = {
+        "sourceId": source_id,
+        "authority": "常州市测试局",
+        "subjectCode": subject_code,
+        "category": category,
+        "title": f"测试记录 {source_id}",
+        "decidedOn": decided_on.isoformat(),
+        **fields,
+    }
+    async with runtime.sessions.begin() as session:
+        outcome = await upsert_records(
+            session, [parse_record(line)], runtime.vault, actor="test", today=today or decided_on
+        )
+        assert outcome.errors == []
+        record_id = await session.scalar(select(CreditRecord.id).where(CreditRecord.source_id == source_id))
+    assert record_id is not None
+    return record_id
+
+
+async def viewer(runtime: Runtime, role: Role, subject_id: int | None = None, name: str = "tester") -> Viewer:
+    """A viewer backed by a real key row (events and objections reference the key)."""
+    async with runtime.sessions.begin() as session:
+        row, _ = await create_key(session, role, name, subject_id=subject_id)
+    return Viewer(role=role, key_id=row.id, subject_id=subject_id, name=name)
+
+
+async def load_record(runtime: Runtime, record_id: int) -> CreditRecord:
+    async with runtime.sessions() as session:
+        record = await session.get(CreditRecord, record_id)
+    assert record is not None
+    return record
+
+
+async def events_of(runtime: Runtime, record_id: int) -> list[RecordEvent]:
+    async with runtime.sessions() as session:
+        stmt = select(RecordEvent).where(RecordEvent.record_id == record_id).order_by(RecordEvent.id)
+        return list((await session.scalars(stmt)).all())
+
+
+async def outbox_reasons(session: AsyncSession, subject_id: int) -> list[str]:
+    """The subject's outbox rows as the caller's (uncommitted) transaction sees them.
+
+    Read inside the command's own transaction: an indexer running in the same test session (the
+    e2e `api_server`) may consume committed rows at any moment.
+    """
+    stmt = select(OutboxEntry.reason).where(OutboxEntry.subject_id == subject_id).order_by(OutboxEntry.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def purge_outbox(runtime: Runtime) -> None:
+    """Drop queued index work at the end of a test (used as an autouse teardown).
+
+    When the session's `api_server` runs, its indexer may be in the middle of a batch as the next
+    test's `clean_db` TRUNCATEs: the batch holds its outbox claim on one connection while reading
+    documents on another, and the TRUNCATE queued between them blocks that read, a lock cycle
+    PostgreSQL cannot see (it hangs for good). A DELETE only waits for the claimed rows, so after it
+    the indexer has nothing in flight and the TRUNCATE cannot meet it.
+    """
+    async with runtime.sessions.begin() as session:
+        await session.execute(delete(OutboxEntry))

@@ -1,0 +1,482 @@
+"""The outbox worker, its failure handling and dead letters, the sweeper, the reindex and /metrics,
+against the real PostgreSQL and the engine over HTTP (a database and index prefix of their own)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import orjson
+import pytest
+from osmem_server import OsmemServer
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
+
+from credit.config import Settings
+from credit.demo import generate
+from credit.enums import RecordCategory, SubjectKind
+from credit.importer import Importer
+from credit.ingest import upsert_records
+from credit.inputs import RecordInput
+from credit.models import OutboxEntry, Subject
+from credit.outbox import touch_subjects
+from credit.runtime import Runtime
+from credit.search.client import concrete_indices, make_search_client
+from indexers import metrics
+from indexers.bulk import TOMBSTONE_VERSION, EngineUnavailable, write_documents
+from indexers.documents import SubjectDocument, load_documents, read_documents
+from indexers.reindex import _delete_vanished, reindex
+from indexers.sweeper import Sweeper, record_boundaries, sweep_due
+from indexers.worker import CHANNEL, Indexer
+from tests.conftest import free_port, wait_for
+from tests.fault.support import ROOT, compare_index, dedicated_database, own_runtime, reset, settings_for
+
+
+@pytest.fixture(scope="module")
+def indexer_settings(
+    admin_database_url: str, search_server: OsmemServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    with dedicated_database(admin_database_url, f"creditgraph_i{os.getpid()}") as url:
+        yield settings_for(url, search_server.url, tmp_path_factory.mktemp("indexer"), f"i{os.getpid()}_")
+
+
+@pytest.fixture(scope="module")
+async def module_runtime(indexer_settings: Settings) -> AsyncIterator[Runtime]:
+    async with own_runtime(indexer_settings) as runtime:
+        yield runtime
+
+
+@pytest.fixture
+async def rt(module_runtime: Runtime) -> Runtime:
+    await reset(module_runtime)
+    return module_runtime
+
+
+async def load_demo(runtime: Runtime, subjects: int = 40) -> list[dict[str, object]]:
+    lines = list(generate(subjects=subjects, seed=21))
+    summary = await Importer(runtime.sessions, runtime.vault).run(orjson.dumps(line) for line in lines)
+    assert summary.rejected == []
+    return lines
+
+
+async def pending(runtime: Runtime) -> list[tuple[int, int, bool, str | None]]:
+    async with runtime.engine.connect() as conn:
+        rows = await conn.execute(text("SELECT subject_id, attempts, dead, last_error FROM outbox ORDER BY id"))
+        return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+
+
+async def revision_of(runtime: Runtime, subject_id: int) -> int:
+    async with runtime.sessions() as session:
+        return int(await session.scalar(select(Subject.revision).where(Subject.id == subject_id)) or 0)
+
+
+def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": str(settings.database_url),
+        "ELASTICSEARCH_URL": str(settings.elasticsearch_url),
+        "CREDITGRAPH_SECRET_KEY": "test-secret-key-not-for-production",
+        "SEARCH_INDEX_PREFIX": settings.search_index_prefix,
+        "CREDITGRAPH_HOME": str(settings.creditgraph_home),
+    }
+    env.pop("REDIS_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "creditgraph.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+class TestIndexer:
+    async def test_every_change_is_indexed_at_its_revision(self, rt: Runtime) -> None:
+        await load_demo(rt)
+        await Indexer(rt, sweep_interval=None).drain()
+        assert await pending(rt) == []
+        assert rt.search is not None
+        comparison = await compare_index(rt, rt.search)
+        assert comparison.checked == 40
+        assert (comparison.missing, comparison.stale, comparison.resurrected) == ([], [], [])
+
+    async def test_a_late_stale_write_is_refused(self, rt: Runtime) -> None:
+        await load_demo(rt, 5)
+        indexer = Indexer(rt, sweep_interval=None)
+        await indexer.drain()
+        async with rt.sessions() as session:
+            old = await load_documents(session, rt.vault, [1], dt.date.today())
+        async with rt.sessions.begin() as session:
+            await touch_subjects(session, [1], "test")
+        await indexer.drain()
+        assert rt.search is not None
+        result = await write_documents(rt.search, rt.alias, old.documents)  # the late write
+        assert result.stale == {1} and not result.written
+        indexed = await rt.search.get(index=rt.alias, id="1")
+        assert indexed["_version"] == await revision_of(rt, 1) == old.documents[1].revision + 1
+
+    async def test_a_deleted_subject_is_not_resurrected_by_a_late_write(self, rt: Runtime) -> None:
+        await load_demo(rt, 5)
+        indexer = Indexer(rt, sweep_interval=None)
+        await indexer.drain()
+        old = await read_documents(rt, [2])
+        async with rt.sessions.begin() as session:
+            for table in ("record_events", "objections", "repairs"):
+                await session.execute(
+                    text(f"DELETE FROM {table} WHERE record_id IN (SELECT id FROM records WHERE subject_id = 2)")
+                )
+            await session.execute(text("DELETE FROM records WHERE subject_id = 2"))
+            await session.execute(text("DELETE FROM subjects WHERE id = 2"))
+            # touch_subjects queues existing subjects only; a deleting command queues its subject itself.
+            await session.execute(text("INSERT INTO outbox (subject_id, reason) VALUES (2, 'deleted')"))
+        await indexer.drain()
+        assert rt.search is not None
+        assert not (await rt.search.options(ignore_status=404).get(index=rt.alias, id="2"))["found"]
+        late = await write_documents(rt.search, rt.alias, old.documents, require_alias=True)
+        assert late.stale == {2}
+        indexed = await rt.search.options(ignore_status=404).get(index=rt.alias, id="2")
+        assert not indexed["found"]
+        assert (await compare_index(rt, rt.search, deleted={2})).resurrected == []
+
+    @pytest.mark.parametrize("answer", ["unreachable", "429", "503"])
+    async def test_engine_trouble_is_retried_and_never_dead_letters(self, rt: Runtime, answer: str) -> None:
+        await load_demo(rt, 3)
+        before = await pending(rt)
+        server: asyncio.Server | None = None
+        port = free_port()
+        if answer != "unreachable":
+
+            async def respond(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+                await reader.readuntil(b"\r\n\r\n")
+                body = b'{"error":{"type":"es_rejected_execution_exception","reason":"busy"},"status":%s}' % (
+                    answer.encode()
+                )
+                writer.write(
+                    b"HTTP/1.1 %s Busy\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+                    b"connection: close\r\n\r\n%s" % (answer.encode(), len(body), body)
+                )
+                await writer.drain()
+                writer.close()
+
+            server = await asyncio.start_server(respond, "127.0.0.1", port)
+        broken = make_search_client(f"http://127.0.0.1:{port}", "opensearch")
+        try:
+            indexer = Indexer(dataclasses.replace(rt, search=broken), sweep_interval=None, max_attempts=1)
+            for _ in range(3):
+                with pytest.raises(EngineUnavailable):
+                    await indexer.process_batch()
+            assert indexer.engine_failures == 3
+        finally:
+            await broken.close()
+            if server is not None:
+                server.close()
+        assert await pending(rt) == before  # released untouched: no attempt counted, nothing dead
+        await Indexer(rt, sweep_interval=None).drain()
+        assert await pending(rt) == []
+
+    async def test_a_poisoned_row_becomes_a_dead_letter_and_is_replayed(
+        self, rt: Runtime, indexer_settings: Settings
+    ) -> None:
+        await load_demo(rt, 10)
+        indexer = Indexer(rt, sweep_interval=None, max_attempts=2)
+        await indexer.drain()
+        async with rt.sessions.begin() as session:
+            person = await session.scalar(
+                select(Subject).where(Subject.kind == SubjectKind.NATURAL_PERSON).order_by(Subject.id).limit(1)
+            )
+            assert person is not None and person.personal_data is not None
+            sid, good = person.id, person.personal_data
+            person.personal_data = b"\x00" * len(good)  # undecryptable: its document cannot be built
+            await touch_subjects(session, [sid, 1 if sid != 1 else 3], "test")
+        await indexer.process_batch()
+        rows = await pending(rt)
+        assert [(r[0], r[1], r[2]) for r in rows] == [(sid, 1, False)]  # the other subject went through
+        async with rt.engine.begin() as conn:
+            await conn.execute(text("UPDATE outbox SET available_at = now()"))
+        await indexer.process_batch()
+        ((subject, attempts, dead, error),) = await pending(rt)
+        assert (subject, attempts, dead) == (sid, 2, True) and error
+        assert await indexer.process_batch() == 0  # dead letters are left alone
+
+        status = cli(indexer_settings, "outbox")
+        assert status.returncode == 0, status.stderr
+        assert "dead letters 1" in status.stdout and f"subject {sid}" in status.stdout
+
+        async with rt.sessions.begin() as session:
+            await session.execute(select(Subject).where(Subject.id == sid))
+            await session.execute(
+                Subject.__table__.update().where(Subject.id == sid).values(personal_data=good)  # type: ignore[attr-defined]
+            )
+        replay = cli(indexer_settings, "outbox", "replay")
+        assert replay.returncode == 0 and "replaying 1" in replay.stdout
+        await indexer.drain()
+        assert await pending(rt) == []
+        assert rt.search is not None
+        comparison = await compare_index(rt, rt.search)
+        assert (comparison.missing, comparison.stale) == ([], [])
+
+    async def test_notify_wakes_the_worker_and_a_dropped_listen_connection_comes_back(self, rt: Runtime) -> None:
+        await load_demo(rt, 5)
+        stop = asyncio.Event()
+        # A long poll interval: only a notification can make the change searchable quickly.
+        task = asyncio.create_task(Indexer(rt, poll_interval=30, sweep_interval=None).run(stop))
+        assert rt.search is not None
+        search = rt.search
+
+        async def listening() -> list[int]:
+            async with rt.engine.connect() as conn:
+                rows = await conn.execute(
+                    text("SELECT pid FROM pg_stat_activity WHERE query = :q AND datname = current_database()"),
+                    {"q": f"LISTEN {CHANNEL}"},
+                )
+                return [r[0] for r in rows]
+
+        async def change_and_time_it(subject_id: int) -> float:
+            async with rt.sessions.begin() as session:
+                await touch_subjects(session, [subject_id], "test")
+            committed = time.perf_counter()
+            revision = await revision_of(rt, subject_id)
+
+            async def visible() -> bool:
+                hits = await search.search(index=rt.alias, query={"ids": {"values": [str(subject_id)]}}, version=True)
+                return any(h["_version"] == revision for h in hits["hits"]["hits"])
+
+            await wait_for(visible, timeout=5, interval=0.01)
+            return time.perf_counter() - committed
+
+        try:
+            await wait_for(lambda: _empty(rt), timeout=10)
+            first = await listening()
+            assert len(first) == 1
+            assert await change_and_time_it(1) < 1.0
+            async with rt.engine.connect() as conn:
+                await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first[0]})
+            await wait_for(lambda: _relistening(listening, first[0]), timeout=10)
+            assert await change_and_time_it(2) < 1.0
+        finally:
+            stop.set()
+            await task
+
+    async def test_a_lock_queued_behind_the_claim_does_not_hang_the_worker(self, rt: Runtime) -> None:
+        """A TRUNCATE or migration holding a table the documents need, and waiting for the outbox the
+        claim holds, would wait forever on a worker waiting for it: the worker gives up instead."""
+        await load_demo(rt, 5)
+        indexer = Indexer(rt, sweep_interval=None)
+        async with rt.engine.connect() as other:
+            await other.begin()
+            await other.execute(text("LOCK TABLE objections IN ACCESS EXCLUSIVE MODE"))
+            batch = asyncio.create_task(indexer.process_batch())
+            await asyncio.sleep(0.5)  # claimed, and reading documents: waiting for `objections`
+            assert not batch.done()
+            locking = asyncio.create_task(other.execute(text("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE")))
+            with pytest.raises(OperationalError, match="lock timeout"):
+                await asyncio.wait_for(batch, 10)
+            await asyncio.wait_for(locking, 5)  # the claim was released
+            await other.rollback()
+        await indexer.drain()
+        assert await pending(rt) == []
+
+    async def test_refreshes_are_spaced_by_the_refresh_gap(self, rt: Runtime) -> None:
+        await load_demo(rt, 5)
+        indexer = Indexer(rt, sweep_interval=None, refresh_gap=0.2)
+        await indexer.drain()
+        before = metrics.REFRESHES._value.get()
+        started = time.perf_counter()
+        for _ in range(10):
+            async with rt.sessions.begin() as session:
+                await touch_subjects(session, [1], "test")
+            await indexer.process_batch()
+        await asyncio.sleep(0.25)  # the last write's deferred refresh
+        elapsed = time.perf_counter() - started
+        forced = metrics.REFRESHES._value.get() - before
+        assert 1 <= forced <= elapsed / 0.2 + 1
+
+
+class TestSweeper:
+    async def test_boundaries_are_recorded_and_filled_in(self, rt: Runtime) -> None:
+        await load_demo(rt, 20)
+        await Indexer(rt, sweep_interval=None).drain()
+        async with rt.engine.connect() as conn:
+            count = (await conn.execute(text("SELECT count(*) FROM subject_time_boundaries"))).scalar_one()
+            assert count == 20
+            await conn.execute(text("DELETE FROM subject_time_boundaries WHERE subject_id <= 10"))
+            await conn.commit()
+        await Sweeper(rt).sweep_once()
+        async with rt.engine.connect() as conn:
+            count = (await conn.execute(text("SELECT count(*) FROM subject_time_boundaries"))).scalar_one()
+        assert count == 20
+
+    async def test_a_passed_boundary_is_swept_even_after_downtime(self, rt: Runtime) -> None:
+        await load_demo(rt, 10)
+        indexer = Indexer(rt, sweep_interval=None)
+        await indexer.drain()
+        today = dt.date.today()
+        async with rt.engine.begin() as conn:  # as if the worker had been down for a week
+            await conn.execute(
+                text("UPDATE subject_time_boundaries SET next_boundary = :d WHERE subject_id IN (3, 4)"),
+                {"d": today - dt.timedelta(days=7)},
+            )
+        revisions = {sid: await revision_of(rt, sid) for sid in (3, 4)}
+        sweeps = await asyncio.gather(sweep_due(rt, today), sweep_due(rt, today))  # two workers at once
+        assert sorted(sweeps) == [0, 2] or sum(sweeps) == 2
+        assert sorted(r[0] for r in await pending(rt)) == [3, 4]
+        assert {sid: await revision_of(rt, sid) for sid in (3, 4)} == {3: revisions[3] + 1, 4: revisions[4] + 1}
+        await indexer.drain()
+        async with rt.engine.connect() as conn:
+            due = (
+                await conn.execute(
+                    text("SELECT count(*) FROM subject_time_boundaries WHERE next_boundary <= :d"), {"d": today}
+                )
+            ).scalar_one()
+            revision_rows = dict(
+                (await conn.execute(text("SELECT subject_id, revision FROM subject_time_boundaries"))).all()
+            )
+        assert due == 0
+        assert revision_rows[3] == revisions[3] + 1
+
+    async def test_an_expired_list_entry_leaves_the_index_when_its_day_comes(self, rt: Runtime) -> None:
+        """The document was built on a day the entry was in force; the sweep rebuilds it for today."""
+        await load_demo(rt, 5)
+        await Indexer(rt, sweep_interval=None).drain()
+        today = dt.date.today()
+        async with rt.sessions() as session:
+            company = await session.scalar(
+                select(Subject).where(Subject.kind == SubjectKind.LEGAL_PERSON).order_by(Subject.id).limit(1)
+            )
+        assert company is not None
+        decided = today - dt.timedelta(days=400)
+        entry = RecordInput.model_validate(
+            {
+                "sourceId": "SWEEP-1",
+                "authority": "某市中级人民法院",
+                "subjectCode": company.code,
+                "category": RecordCategory.DISHONEST_JUDGMENT_DEBTOR.value,
+                "title": "失信被执行人",
+                "decidedOn": decided.isoformat(),
+                "publishedOn": decided.isoformat(),
+                "validUntil": (today - dt.timedelta(days=1)).isoformat(),
+            },
+            strict=False,
+        )
+        async with rt.sessions.begin() as session:
+            await upsert_records(session, [entry], rt.vault, actor="test")
+        # Index it as a worker did on a day when the entry was still in force, then forget the row.
+        earlier = today - dt.timedelta(days=10)
+        async with rt.sessions() as session:
+            then = await load_documents(session, rt.vault, [company.id], earlier)
+        assert then.documents[company.id].document["has_active_punishment"]
+        assert then.documents[company.id].next_boundary == today
+        assert rt.search is not None
+        await write_documents(rt.search, rt.alias, then.documents)
+        async with rt.engine.begin() as conn:
+            await record_boundaries(conn, then.documents)
+            await conn.execute(text("DELETE FROM outbox"))
+        assert await Sweeper(rt).sweep_once() == 1
+        await Indexer(rt, sweep_interval=None).drain()
+        now = await rt.search.get(index=rt.alias, id=str(company.id))
+        assert not now["_source"]["has_active_punishment"]
+        assert now["_version"] == await revision_of(rt, company.id)
+
+
+class TestReindex:
+    async def test_reindex_swaps_the_alias_and_removes_old_and_orphaned_indices(self, rt: Runtime) -> None:
+        await load_demo(rt, 30)
+        await Indexer(rt, sweep_interval=None).drain()
+        assert rt.search is not None
+        (old,) = await concrete_indices(rt.search, rt.alias)
+        await rt.search.indices.create(index=f"{rt.alias}_v5")  # left by a reindex that died
+        summary = await reindex(rt)
+        assert summary.subjects == 30 and summary.queued == 0
+        assert await concrete_indices(rt.search, rt.alias) == [summary.index]
+        remaining = (await rt.search.indices.get(index=f"{rt.alias}_*")).body
+        assert sorted(remaining) == [summary.index] and old != summary.index
+        comparison = await compare_index(rt, rt.search)
+        assert (comparison.missing, comparison.stale, comparison.resurrected) == ([], [], [])
+
+    async def test_subjects_that_vanished_during_the_load_are_deleted(self, rt: Runtime) -> None:
+        await load_demo(rt, 5)
+        await Indexer(rt, sweep_interval=None).drain()
+        assert rt.search is not None
+        async with rt.engine.begin() as conn:
+            await conn.execute(text("DELETE FROM subject_time_boundaries WHERE subject_id = 5"))
+            for table in ("record_events", "objections", "repairs"):
+                await conn.execute(
+                    text(f"DELETE FROM {table} WHERE record_id IN (SELECT id FROM records WHERE subject_id = 5)")
+                )
+            await conn.execute(text("DELETE FROM records WHERE subject_id = 5"))
+            await conn.execute(text("DELETE FROM subjects WHERE id = 5"))
+        assert await _delete_vanished(rt, rt.search, rt.alias, [1, 2, 5]) == 1
+        gone = await rt.search.options(ignore_status=404).get(index=rt.alias, id="5")
+        assert not gone["found"]
+        tombstone = await write_documents(
+            rt.search, rt.alias, {5: SubjectDocument(TOMBSTONE_VERSION - 1, {"id": 5}, None)}
+        )
+        assert tombstone.stale == {5}
+
+
+class TestMetrics:
+    async def test_metrics_endpoint_reports_the_outbox_and_the_indexer(
+        self, rt: Runtime, indexer_settings: Settings
+    ) -> None:
+        import uvicorn
+
+        from api.app import create_app
+
+        await load_demo(rt, 5)
+        await Indexer(rt, sweep_interval=None).drain()
+        async with rt.sessions.begin() as session:
+            await touch_subjects(session, [1, 2, 3], "test")
+        async with rt.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "UPDATE outbox SET dead = true, last_error = 'x', created_at = now() - interval '5 s'"
+                    " WHERE subject_id = 3"
+                )
+            )
+            await conn.execute(text("UPDATE outbox SET created_at = now() - interval '90 s' WHERE subject_id = 1"))
+        port = free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(indexer_settings, runtime=rt, run_worker=False),
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+            )
+        )
+        task = asyncio.create_task(server.serve())
+        try:
+            await wait_for(lambda: _started(server), timeout=10, interval=0.02)
+            async with httpx.AsyncClient() as http:
+                response = await http.get(f"http://127.0.0.1:{port}/metrics")
+        finally:
+            server.should_exit = True
+            await task
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/plain")
+        values = {
+            line.split(" ")[0]: float(line.split(" ")[1])
+            for line in response.text.splitlines()
+            if line and not line.startswith("#")
+        }
+        assert values["creditgraph_outbox_backlog"] == 2
+        assert values["creditgraph_outbox_dead_letters"] == 1
+        assert values["creditgraph_outbox_oldest_pending_age_seconds"] >= 90
+        assert values["creditgraph_indexer_applied_total"] >= 5
+        assert values["creditgraph_indexer_lag_seconds_count"] >= 5
+        assert "creditgraph_indexer_lag_seconds_bucket" in response.text
+
+
+async def _empty(runtime: Runtime) -> bool:
+    async with runtime.sessions() as session:
+        return (await session.scalar(select(func.count()).select_from(OutboxEntry))) == 0
+
+
+async def _started(server: object) -> bool:
+    return bool(server.started)  # type: ignore[attr-defined]
+
+
+async def _relistening(listening: object, old_pid: int) -> bool:
+    pids = await listening()  # type: ignore[operator]
+    return bool(pids) and old_pid not in pids
