@@ -125,13 +125,17 @@ class QueryGuard(SchemaExtension):
         if context.graphql_document is None and context.query:
             limit = self.policy.max_tokens
             if count_tokens(context.query, limit + 1) > limit:
-                await self._charge(None)
-                raise QueryTooComplex(f"the document has more than {limit} tokens")
+                retry = await self._charge(None)
+                raise (
+                    self._rate_limited(retry)
+                    if retry
+                    else QueryTooComplex(f"the document has more than {limit} tokens")
+                )
             try:
                 context.graphql_document = self.policy.parse(context.query)
             except (GraphQLError, RecursionError) as exc:
-                await self._charge(None)
-                raise refused_parse(exc) from None
+                retry = await self._charge(None)
+                raise self._rate_limited(retry) if retry else refused_parse(exc) from None
         yield
 
     async def on_validate(self) -> AsyncIterator[None]:

@@ -123,9 +123,17 @@ class Scanner:
     async def post(self, query: str, variables: dict[str, Any] | None = None, key: str | None = None) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         async with self.limit:
-            response = await self.client.post(
-                self.api.graphql_url, json={"query": query, "variables": variables}, headers=headers
-            )
+            # A connection dropped under load is retried: the scan is about what bodies contain.
+            for attempt in range(3):
+                try:
+                    response = await self.client.post(
+                        self.api.graphql_url, json={"query": query, "variables": variables}, headers=headers
+                    )
+                    break
+                except httpx.TransportError:
+                    if attempt == 2:
+                        raise
+                    await asyncio.sleep(0.5)
         self.requests += 1
         self.statuses.add(response.status_code)
         self.leaks += [(query[:80], leak) for leak in self.secrets.leaks(response.text)]
