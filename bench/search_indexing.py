@@ -214,6 +214,34 @@ async def _bulk_seconds(
     return cpu, seconds
 
 
+def _values(document: dict[str, Any], field: str) -> list[str]:
+    value = document.get(field)
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+async def token_counts(
+    client: AsyncElasticsearch, config: dict[str, Any], documents: list[dict[str, Any]]
+) -> dict[str, int]:
+    """Tokens each analysed (sub-)field makes for `documents`, from the engine's `_analyze` API."""
+    index = "bench_analyze"
+    await client.options(ignore_status=404).indices.delete(index=index)
+    await client.indices.create(index=index, settings=config["settings"], mappings=config["mappings"])
+    counts: dict[str, int] = {}
+    try:
+        for path in candidates(config):
+            field = path.partition(".")[0]
+            values = [value for document in documents for value in _values(document, field)]
+            counts[path] = 0
+            for start in range(0, len(values), 100):  # index.analyze.max_token_count is 10,000
+                response = await client.indices.analyze(index=index, field=path, text=values[start : start + 100])
+                counts[path] += len(response["tokens"])
+    finally:
+        await client.indices.delete(index=index)
+    return counts
+
+
 async def measure_engine(documents: list[dict[str, Any]], rounds: int) -> None:
     payloads: list[bytes] = []
     for start in range(0, len(documents), 500):
@@ -232,7 +260,8 @@ async def measure_engine(documents: list[dict[str, Any]], rounds: int) -> None:
     with osmem_engine() as server:
         client = make_search_client(server.url, "opensearch", request_timeout=300)
         try:
-            await _bulk_seconds(client, server.pid, config, payloads[:4])  # warm-up
+            tokens = await token_counts(client, config, documents)
+            await _bulk_seconds(client, server.pid, config, payloads)  # warm-up: the first load is slower
             for _ in range(rounds):  # interleaved rounds: drift and other load hit every variant alike
                 for label, variant in variants:
                     engine_cpu, seconds = await _bulk_seconds(client, server.pid, variant, payloads)
@@ -244,15 +273,23 @@ async def measure_engine(documents: list[dict[str, Any]], rounds: int) -> None:
     n = len(documents)
     print(f"\n== engine bulk cost (osmem-server, {n:,} documents, median of {rounds} interleaved rounds) ==")
     print("engine CPU seconds of the osmem-server process (wall time varies with other load on the machine)")
-    print(f"{'mapping':<28} {'CPU s':>7} {'docs/CPU s':>10} {'wall s':>7} {'field share':>11}  used by queries")
+    print("field share: CPU saved without the field (differences under ~15 % are noise on a busy machine);")
+    print("tokens: tokens the field's analyzer makes per document (from _analyze: exact, load-independent)")
+    total_tokens = sum(tokens.values())
+    print(
+        f"{'mapping':<28} {'CPU s':>7} {'docs/CPU s':>10} {'wall s':>7} {'field share':>11}"
+        f" {'tokens/doc':>10} {'of tokens':>9}  used by queries"
+    )
     for label, _ in variants:
         seconds = statistics.median(cpu[label])
         path = label.removeprefix("without ")
-        share = (full - seconds) / full if label != "(full mapping)" else 0.0
-        usage = "" if label == "(full mapping)" else ("yes" if path in used else "NO")
+        full_mapping = label == "(full mapping)"
+        share = 0.0 if full_mapping else (full - seconds) / full
+        usage = "" if full_mapping else ("yes" if path in used else "NO")
+        count = total_tokens if full_mapping else tokens[path]
         print(
             f"{label:<28} {seconds:7.2f} {n / seconds:10,.0f} {statistics.median(wall[label]):7.2f}"
-            f" {share:11.1%}  {usage}"
+            f" {share:11.1%} {count / n:10.1f} {count / total_tokens:9.1%}  {usage}"
         )
 
 
