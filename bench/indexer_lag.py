@@ -73,11 +73,14 @@ class Visibility:
             if self.pending:
                 ids = list(self.pending)[:1000]
                 body = await self.client.search(
-                    index=self.index, query={"ids": {"values": [str(i) for i in ids]}}, size=len(ids), version=True
+                    index=self.index,
+                    query={"ids": {"values": [str(i) for i in ids]}},
+                    size=len(ids),
+                    source=["revision"],
                 )
                 now = time.perf_counter()
                 for hit in body["hits"]["hits"]:
-                    sid, version = int(hit["_id"]), int(hit["_version"])
+                    sid, version = int(hit["_id"]), int(hit["_source"]["revision"])
                     waiting = self.pending.get(sid, [])
                     self.lags.extend(now - at for revision, at in waiting if revision <= version)
                     left = [(r, at) for r, at in waiting if r > version]
@@ -132,7 +135,7 @@ async def baseline(runtime: Runtime, documents: dict[int, SubjectDocument], args
             operations += [{"index": {"_index": index, "_id": str(sid)}}, documents[sid].document]
         await client.bulk(operations=operations)
     await client.indices.refresh(index=index)
-    versions = dict.fromkeys(ids, 1)
+    versions = {sid: documents[sid].revision for sid in ids}  # as indexed just above
     queue: dict[int, int] = {}
     visibility = Visibility(client, index)
     wake = asyncio.Event()
@@ -159,7 +162,7 @@ async def baseline(runtime: Runtime, documents: dict[int, SubjectDocument], args
                 operations.append(
                     {"index": {"_index": index, "_id": str(sid), "version": version, "version_type": "external"}}
                 )
-                operations.append(documents[sid].document)
+                operations.append({**documents[sid].document, "revision": version})
             await client.bulk(operations=operations)
             if time.perf_counter() - last_refresh >= 0.1:
                 last_refresh = time.perf_counter()

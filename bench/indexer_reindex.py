@@ -1,6 +1,6 @@
 """Reindex throughput against the raw bulk helper, in the same run, on the same engine.
 
-    .venv/bin/python -m bench.indexer_reindex [--subjects 4000] [--rounds 2]
+    .venv/bin/python -m bench.indexer_reindex [--subjects 4000] [--rounds 3]
 
 Measured: `indexers.reindex.reindex` (new versioned index with bulk settings, server-side cursor,
 documents rebuilt from PostgreSQL with the flag rules, catch-up, settings restored, refresh, alias
@@ -49,7 +49,7 @@ async def raw_load(runtime: Runtime, documents: dict[int, SubjectDocument], roun
     index = await create_versioned_index(client, f"{runtime.alias}_raw", f"r{round_}")
     await client.indices.put_settings(index=index, settings={"index": BULK_SETTINGS})
     actions: list[dict[str, Any]] = [
-        {"_index": index, "_id": str(sid), "version": d.revision, "version_type": "external", "_source": d.document}
+        {"_index": index, "_id": str(sid), "version": d.version, "version_type": "external", "_source": d.document}
         for sid, d in documents.items()
     ]
     started = time.perf_counter()
@@ -101,7 +101,7 @@ async def run(subjects: int, rounds: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subjects", type=int, default=4000)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     ratio = asyncio.run(run(args.subjects, args.rounds))
     return 0 if ratio >= TARGET else 1

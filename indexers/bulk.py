@@ -1,7 +1,8 @@
 """Writing subject documents with external versions, and sorting the engine's answers.
 
-Every write carries the subject's revision as an *external* version, so the engine keeps the highest
-revision it has seen and refuses an older one with 409: a duplicate or late write is harmless.
+Every write carries an *external* version made of the subject's revision and the day the document
+was built for (`indexers.documents.external_version`), so the engine keeps the newest it has seen
+and refuses an older one with 409: a duplicate or late write is harmless.
 
 Deletions (a subject row that no longer exists) are external-version deletes at `TOMBSTONE_VERSION`,
 above any revision a subject can reach. The engine keeps the tombstone for `index.gc_deletes`
@@ -34,7 +35,7 @@ from elasticsearch import ApiError, AsyncElasticsearch, TransportError
 from indexers import metrics
 from indexers.documents import SubjectDocument
 
-# Above any revision a subject reaches (revisions count changes from 1); below 2**63 - 1, the limit.
+# Above any document's version (a revision below 2**42 shifted by 20 bits); below 2**63 - 1, the limit.
 TOMBSTONE_VERSION = 2**62
 
 
@@ -97,7 +98,7 @@ async def write_documents(
     operations: list[dict[str, Any]] = []
     for sid, doc in documents.items():
         operations.append(
-            {"index": {"_index": index, "_id": str(sid), "version": doc.revision, "version_type": "external"}}
+            {"index": {"_index": index, "_id": str(sid), "version": doc.version, "version_type": "external"}}
         )
         operations.append(doc.document)
     for sid in deletions:

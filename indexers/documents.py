@@ -1,7 +1,7 @@
 """Subject documents rebuilt from PostgreSQL, with the same flag derivation the API uses.
 
 A document depends on the subject's rows *and on the day* (disclosure periods end, list validity
-starts and ends). Two writers holding the same revision must therefore build it for the same day:
+starts and ends), so its external version is the pair (revision, day): see `external_version`.
 `read_documents` takes its snapshot first and reads the clock after, so a snapshot that sees a
 sweep's revision bump (committed after midnight) is always built for the new day.
 """
@@ -31,13 +31,34 @@ log = logging.getLogger("creditgraph.indexer")
 LOCK_TIMEOUT = "5s"
 
 
+# Low bits of the external version that hold the day a document was built for (date ordinals reach
+# 2**20 in the year 2870).
+VERSION_DAY_BITS = 20
+
+
+def external_version(revision: int, built_on: dt.date) -> int:
+    """The external version of a document: the subject's revision, then the day it was built for.
+
+    The revision alone would not do: a document rebuilt at the same revision on a later day (after a
+    disclosure period ended, before the sweeper bumped the revision) differs, and must replace the
+    earlier one rather than be refused as a duplicate. A higher revision always wins whatever the day.
+    """
+    return (revision << VERSION_DAY_BITS) | built_on.toordinal()
+
+
 @dataclass(frozen=True, slots=True)
 class SubjectDocument:
-    """One subject's search document, its external version, and when it next changes by itself."""
+    """One subject's search document, the revision and day it was built for, and when it next
+    changes by itself."""
 
     revision: int
     document: dict[str, Any]
     next_boundary: dt.date | None
+    built_on: dt.date
+
+    @property
+    def version(self) -> int:
+        return external_version(self.revision, self.built_on)
 
 
 @dataclass
@@ -93,7 +114,7 @@ async def load_documents(
             log.exception("cannot build the document of subject %s", subject.id)
             batch.errors[subject.id] = f"{type(exc).__name__}: {exc}"[:500]
             continue
-        batch.documents[subject.id] = SubjectDocument(subject.revision, document, boundary)
+        batch.documents[subject.id] = SubjectDocument(subject.revision, document, boundary, today)
     found = {s.id for s in subjects}
     batch.missing = {sid for sid in subject_ids if sid not in found}
     return batch

@@ -52,7 +52,10 @@ _INSERT = (
 )
 _UPSERT = text(
     _INSERT + " ON CONFLICT (subject_id) DO UPDATE SET revision = excluded.revision,"
-    " next_boundary = excluded.next_boundary WHERE subject_time_boundaries.revision <= excluded.revision"
+    " next_boundary = CASE WHEN excluded.revision > subject_time_boundaries.revision"
+    " THEN excluded.next_boundary"
+    " ELSE least(subject_time_boundaries.next_boundary, excluded.next_boundary) END"
+    " WHERE subject_time_boundaries.revision <= excluded.revision"
 )
 _FILL = text(_INSERT + " ON CONFLICT (subject_id) DO NOTHING")
 
@@ -60,9 +63,13 @@ _FILL = text(_INSERT + " ON CONFLICT (subject_id) DO NOTHING")
 async def record_boundaries(conn: AsyncConnection, documents: Mapping[int, SubjectDocument]) -> None:
     """Store each document's next boundary, unless a newer revision's is already stored.
 
-    Rows are written in subject order, so concurrent workers never deadlock on them. An equal
-    revision may overwrite: it was built for the same or an earlier day, so its boundary is the
-    same or earlier, which costs at most one extra sweep.
+    For the same revision the earliest boundary is kept: documents of one revision built on different
+    days (around midnight) have different boundaries, and the one the index holds (the latest day,
+    see `external_version`) has the latest of them, so the earliest is never too late; at worst it
+    costs one extra sweep. Callers record documents that were written or refused as stale alike: a
+    stale one's writer either recorded its own boundary in the same transaction that acknowledged its
+    rows, or did not commit, and then its rows come back. Rows are written in subject order, so
+    concurrent workers never deadlock on them.
     """
     if not documents:
         return

@@ -239,17 +239,30 @@ class Indexer:
     async def _claim(self, conn: AsyncConnection) -> Claim | None:
         # The claim is held while documents are read on another connection: see read_documents.
         await conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-        rows = (
+        rows = list(
+            (
+                await conn.execute(
+                    text(
+                        "SELECT id, subject_id, record_id, created_at FROM outbox"
+                        " WHERE NOT dead AND available_at <= now() ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"
+                    ),
+                    {"n": self.batch_size},
+                )
+            ).all()
+        )
+        if not rows:
+            return None
+        # Coalesce further: the claimed subjects' later rows are acknowledged by the same rebuild.
+        rows += (
             await conn.execute(
                 text(
                     "SELECT id, subject_id, record_id, created_at FROM outbox"
-                    " WHERE NOT dead AND available_at <= now() ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"
+                    " WHERE subject_id = ANY(:subjects) AND id > :last AND NOT dead AND available_at <= now()"
+                    " ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"
                 ),
-                {"n": self.batch_size},
+                {"subjects": sorted({r.subject_id for r in rows}), "last": rows[-1].id, "n": 10 * self.batch_size},
             )
         ).all()
-        if not rows:
-            return None
         claim = Claim(ids=[r.id for r in rows], rows_by_subject=defaultdict(list), created_at={})
         for r in rows:
             claim.rows_by_subject[r.subject_id].append(r.id)

@@ -227,7 +227,7 @@ async def compare_index(runtime: Runtime, client: AsyncElasticsearch, deleted: C
             result.checked += 1
             if not doc.get("found"):
                 result.missing.append(sid)
-            elif doc["_version"] != expected.revision or doc["_source"] != expected.document:
+            elif doc["_version"] != expected.version or doc["_source"] != expected.document:
                 result.stale.append(sid)
     if deleted:
         gone = (await client.mget(index=runtime.alias, ids=[str(i) for i in sorted(deleted)]))["docs"]

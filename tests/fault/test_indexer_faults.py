@@ -375,42 +375,44 @@ async def test_the_index_follows_postgres_through_faults(
             while world.committed < CHANGES * fraction and not all(w.done() for w in writers):  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
 
-        await at(0.12)
+        await at(0.1)
         worker.kill()
         faults.append(f"SIGKILL at {world.committed}")
         await asyncio.sleep(0.3)
         worker.start()
 
-        await at(0.25)
+        await at(0.2)
         await _until(lambda: _listeners(rt, 2), 30, "the restarted worker listening")
         listener = random.choice(await _listen_pids(rt))
         async with rt.engine.connect() as conn:
             await conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": listener})
         faults.append(f"LISTEN dropped at {world.committed}")
 
-        await at(0.4)
+        await at(0.3)
         proxy.stop()
         faults.append(f"engine cut off at {world.committed}")
         await asyncio.sleep(OUTAGE_SECONDS)
         proxy.start()
         faults.append(f"engine back at {world.committed}")
 
-        await at(0.55)
+        await at(0.4)
         reading = asyncio.create_task(reader.run())
         await asyncio.sleep(0.2)
         faults.append(f"reindex from {world.committed}")
-        code, output = await _reindex(fault_settings, search_server.url)
+        reindexing = asyncio.create_task(_reindex(fault_settings, search_server.url))
+
+        await at(0.6)  # while the reindex runs, as a rule
+        worker.kill()
+        faults.append(f"SIGKILL at {world.committed}")
+        await asyncio.sleep(0.3)
+        worker.start()
+
+        code, output = await reindexing
         faults.append(f"reindex done at {world.committed}")
         await asyncio.sleep(0.2)
         reader.stop()
         await reading
         assert code == 0, output
-
-        await at(0.75)
-        worker.kill()
-        faults.append(f"SIGKILL at {world.committed}")
-        await asyncio.sleep(0.3)
-        worker.start()
 
         await asyncio.gather(*writers)
         figures["writers s"] = round(time.monotonic() - started, 1)

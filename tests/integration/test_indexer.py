@@ -31,7 +31,7 @@ from credit.runtime import Runtime
 from credit.search.client import concrete_indices, make_search_client
 from indexers import metrics
 from indexers.bulk import TOMBSTONE_VERSION, EngineUnavailable, write_documents
-from indexers.documents import SubjectDocument, load_documents, read_documents
+from indexers.documents import VERSION_DAY_BITS, SubjectDocument, load_documents, read_documents
 from indexers.reindex import _delete_vanished, reindex
 from indexers.sweeper import Sweeper, record_boundaries, sweep_due
 from indexers.worker import CHANNEL, Indexer
@@ -102,6 +102,16 @@ class TestIndexer:
         assert comparison.checked == 40
         assert (comparison.missing, comparison.stale, comparison.resurrected) == ([], [], [])
 
+    async def test_a_subjects_later_rows_are_coalesced_into_the_same_write(self, rt: Runtime) -> None:
+        await load_demo(rt, 3)
+        indexer = Indexer(rt, sweep_interval=None, batch_size=1)
+        await indexer.drain()
+        for subject_id in (1, 2, 1, 3, 1):
+            async with rt.sessions.begin() as session:
+                await touch_subjects(session, [subject_id], "test")
+        assert await indexer.process_batch() == 3  # subject 1's three rows, one document
+        assert sorted(r[0] for r in await pending(rt)) == [2, 3]
+
     async def test_a_late_stale_write_is_refused(self, rt: Runtime) -> None:
         await load_demo(rt, 5)
         indexer = Indexer(rt, sweep_interval=None)
@@ -115,7 +125,22 @@ class TestIndexer:
         result = await write_documents(rt.search, rt.alias, old.documents)  # the late write
         assert result.stale == {1} and not result.written
         indexed = await rt.search.get(index=rt.alias, id="1")
-        assert indexed["_version"] == await revision_of(rt, 1) == old.documents[1].revision + 1
+        assert indexed["_source"]["revision"] == await revision_of(rt, 1) == old.documents[1].revision + 1
+
+    async def test_the_same_revision_built_on_a_later_day_replaces_the_earlier_one(self, rt: Runtime) -> None:
+        """Around midnight two workers may build one revision for two days: the later day must win."""
+        await load_demo(rt, 3)
+        await Indexer(rt, sweep_interval=None).drain()
+        today = dt.date.today()
+        async with rt.sessions() as session:
+            earlier = await load_documents(session, rt.vault, [1], today - dt.timedelta(days=1))
+            later = await load_documents(session, rt.vault, [1], today + dt.timedelta(days=1))
+        assert earlier.documents[1].revision == later.documents[1].revision
+        assert rt.search is not None
+        assert (await write_documents(rt.search, rt.alias, later.documents)).written == {1}
+        assert (await write_documents(rt.search, rt.alias, earlier.documents)).stale == {1}
+        indexed = await rt.search.get(index=rt.alias, id="1")
+        assert indexed["_version"] == later.documents[1].version
 
     async def test_a_deleted_subject_is_not_resurrected_by_a_late_write(self, rt: Runtime) -> None:
         await load_demo(rt, 5)
@@ -240,8 +265,8 @@ class TestIndexer:
             revision = await revision_of(rt, subject_id)
 
             async def visible() -> bool:
-                hits = await search.search(index=rt.alias, query={"ids": {"values": [str(subject_id)]}}, version=True)
-                return any(h["_version"] == revision for h in hits["hits"]["hits"])
+                hits = await search.search(index=rt.alias, query={"ids": {"values": [str(subject_id)]}})
+                return any(h["_source"]["revision"] == revision for h in hits["hits"]["hits"])
 
             await wait_for(visible, timeout=5, interval=0.01)
             return time.perf_counter() - committed
@@ -377,7 +402,7 @@ class TestSweeper:
         await Indexer(rt, sweep_interval=None).drain()
         now = await rt.search.get(index=rt.alias, id=str(company.id))
         assert not now["_source"]["has_active_punishment"]
-        assert now["_version"] == await revision_of(rt, company.id)
+        assert now["_source"]["revision"] == await revision_of(rt, company.id)
 
 
 class TestReindex:
@@ -411,7 +436,9 @@ class TestReindex:
         gone = await rt.search.options(ignore_status=404).get(index=rt.alias, id="5")
         assert not gone["found"]
         tombstone = await write_documents(
-            rt.search, rt.alias, {5: SubjectDocument(TOMBSTONE_VERSION - 1, {"id": 5}, None)}
+            rt.search,
+            rt.alias,
+            {5: SubjectDocument((TOMBSTONE_VERSION >> VERSION_DAY_BITS) - 1, {"id": 5}, None, dt.date.today())},
         )
         assert tombstone.stale == {5}
 
