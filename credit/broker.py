@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol
 
@@ -19,6 +19,7 @@ class Broker(Protocol):
     async def get(self, key: str) -> bytes | None: ...
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]: ...
     async def set(self, key: str, value: bytes, ttl_seconds: int, *, only_if_absent: bool = False) -> None: ...
+    async def set_many(self, values: Mapping[str, bytes], ttl_seconds: int) -> None: ...
     async def delete(self, *keys: str) -> None: ...
     async def incr_window(self, key: str, amount: int, window_seconds: int) -> int: ...
     async def publish(self, channel: str, message: bytes) -> None: ...
@@ -43,6 +44,13 @@ class RedisBroker:
 
     async def set(self, key: str, value: bytes, ttl_seconds: int, *, only_if_absent: bool = False) -> None:
         await self._redis.set(key, value, ex=ttl_seconds, nx=only_if_absent)
+
+    async def set_many(self, values: Mapping[str, bytes], ttl_seconds: int) -> None:
+        if values:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key, value in values.items():
+                    pipe.set(key, value, ex=ttl_seconds)
+                await pipe.execute()
 
     async def delete(self, *keys: str) -> None:
         if keys:
@@ -106,6 +114,10 @@ class MemoryBroker:
         if len(self._values) > 100_000:
             self._evict()
         self._values[key] = (value, time.monotonic() + ttl_seconds)
+
+    async def set_many(self, values: Mapping[str, bytes], ttl_seconds: int) -> None:
+        for key, value in values.items():
+            await self.set(key, value, ttl_seconds)
 
     def _evict(self) -> None:
         now = time.monotonic()

@@ -3,7 +3,7 @@
 A profile costs one cache read when warm and three statements when cold, whatever the number of
 records. Entries are kept per role class: `public` holds only records in public disclosure, so a
 public request never has withdrawn records in hand; `entitled` holds every record. The indexer
-deletes both keys of a subject after writing its new document (`indexers.worker.profile_cache_keys`),
+stamps the revision it indexed and deletes both entries of the subject (`mark_indexed`),
 so a cached profile never outlives a change; the TTL is only a backstop. A cache that fails is
 skipped: the profile is read from PostgreSQL and the request succeeds.
 
@@ -58,9 +58,8 @@ def stamp_key(subject_id: int) -> str:
 
 async def mark_indexed(broker: Broker, revisions: dict[int, int]) -> None:
     """Called by the indexer after writing documents: entries older than these revisions are stale."""
-    for subject_id, revision in revisions.items():
-        await broker.set(stamp_key(subject_id), str(revision).encode(), STAMP_TTL_SECONDS)
-        await broker.delete(*(cache_key(subject_id, rc) for rc in RoleClass))
+    await broker.set_many({stamp_key(sid): str(rev).encode() for sid, rev in revisions.items()}, STAMP_TTL_SECONDS)
+    await broker.delete(*(cache_key(sid, rc) for sid in revisions for rc in RoleClass))
 
 
 @dataclass

@@ -41,6 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from credit.db import libpq_url
+from credit.profile_cache import mark_indexed
 from credit.runtime import Runtime
 from credit.search.client import concrete_indices, ensure_alias
 from indexers import metrics
@@ -52,12 +53,8 @@ log = logging.getLogger("creditgraph.indexer")
 
 CHANNEL = "creditgraph_outbox"
 CHANGES = "creditgraph:changes"
-PROFILE_KEYS = ("public", "entitled")
 MAX_ENGINE_BACKOFF = 30.0
-
-
-def profile_cache_keys(subject_id: int) -> list[str]:
-    return [f"profile:{subject_id}:{k}" for k in PROFILE_KEYS]
+DELETED_REVISION = 2**62
 
 
 def backoff(attempt: int, base: float = 0.25, cap: float = MAX_ENGINE_BACKOFF) -> float:
@@ -230,7 +227,7 @@ class Indexer:
         await self._refresh()
         done = sorted(result.done)
         self._observe_lag(claim, done)
-        await self._after_apply(done, claim)
+        await self._after_apply(done, claim, batch)
         if result.transient:
             raise EngineUnavailable(next(iter(result.transient.values())))
         self.engine_failures = 0
@@ -347,13 +344,18 @@ class Indexer:
         for row in claim.rows_of(subject_ids):
             metrics.LAG.observe(max(0.0, (now - claim.created_at[row]).total_seconds()))
 
-    async def _after_apply(self, subject_ids: Sequence[int], claim: Claim) -> None:
+    async def _after_apply(self, subject_ids: Sequence[int], claim: Claim, batch: DocumentBatch) -> None:
         if not subject_ids:
             return
         broker = self.runtime.broker
         try:
-            keys = [k for sid in subject_ids for k in profile_cache_keys(sid)]
-            await broker.delete(*keys)
+            # Stamp the indexed revision, so that a profile read before the change and cached after
+            # it counts as a miss; a deleted subject gets a stamp no entry can reach.
+            revisions = {
+                sid: batch.documents[sid].revision if sid in batch.documents else DELETED_REVISION
+                for sid in subject_ids
+            }
+            await mark_indexed(broker, revisions)
             for sid in subject_ids:
                 event = {"subjectId": sid, "recordIds": claim.record_ids.get(sid, [])}
                 await broker.publish(CHANGES, orjson.dumps(event))

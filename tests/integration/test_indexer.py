@@ -27,6 +27,7 @@ from credit.ingest import upsert_records
 from credit.inputs import RecordInput
 from credit.models import OutboxEntry, Subject
 from credit.outbox import touch_subjects
+from credit.profile_cache import ProfileStore, RoleClass, cache_key, encode
 from credit.runtime import Runtime
 from credit.search.client import concrete_indices, make_search_client
 from indexers import metrics
@@ -126,6 +127,22 @@ class TestIndexer:
         assert result.stale == {1} and not result.written
         indexed = await rt.search.get(index=rt.alias, id="1")
         assert indexed["_source"]["revision"] == await revision_of(rt, 1) == old.documents[1].revision + 1
+
+    async def test_a_profile_cached_across_a_change_is_never_served_after_it(self, rt: Runtime) -> None:
+        """A request reads a profile, a change commits and is indexed, then the request writes its
+        (now stale) profile to the cache: the revision the indexer stamped turns it into a miss."""
+        await load_demo(rt, 3)
+        indexer = Indexer(rt, sweep_interval=None)
+        await indexer.drain()
+        store = ProfileStore(rt.sessions, rt.broker)
+        today = dt.date.today()
+        before = (await store.load([1], RoleClass.PUBLIC, today))[1]
+        async with rt.sessions.begin() as session:
+            await touch_subjects(session, [1], "test")
+        await indexer.drain()
+        await rt.broker.set(cache_key(1, RoleClass.PUBLIC), encode(before), 300)  # the late fill
+        after = (await store.load([1], RoleClass.PUBLIC, today))[1]
+        assert after.subject.revision == before.subject.revision + 1 == await revision_of(rt, 1)
 
     async def test_the_same_revision_built_on_a_later_day_replaces_the_earlier_one(self, rt: Runtime) -> None:
         """Around midnight two workers may build one revision for two days: the later day must win."""
