@@ -66,6 +66,8 @@ class Subject(Base):
     """
 
     __tablename__ = "subjects"
+    # The reindex catches up on subjects changed while it loaded.
+    __table_args__ = (Index("ix_subjects_updated_at", "updated_at"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     kind: Mapped[SubjectKind] = mapped_column(_enum(SubjectKind, "subject_kind"), nullable=False)
@@ -228,3 +230,17 @@ class OutboxEntry(Base):
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     dead: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SubjectTimeBoundary(Base):
+    """The next date on which a subject's flags or disclosure change by themselves, as computed by
+    the indexer from the revision it indexed (indexers/sweeper.py). NULL: nothing scheduled."""
+
+    __tablename__ = "subject_time_boundaries"
+    __table_args__ = (
+        Index("ix_subject_time_boundaries_due", "next_boundary", postgresql_where=text("next_boundary IS NOT NULL")),
+    )
+
+    subject_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("subjects.id", ondelete="CASCADE"), primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    next_boundary: Mapped[dt.date | None] = mapped_column(Date)
