@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import LargeBinary, Text, any_, cast, select
+from sqlalchemy import LargeBinary, any_, cast, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,7 +29,7 @@ from credit.masking import (
     person_replacements,
     redact,
 )
-from credit.models import CreditRecord, Subject
+from credit.models import Subject
 from credit.outbox import touch_records
 from credit.rules.disclosure import disclosure_period
 from credit.rules.facts import RecordFacts
@@ -250,13 +250,18 @@ async def upsert_records(
     ).all():
         subject_ids[bytes(index)] = sid
         cleaners[sid] = text_cleaner(vault, kind, personal_data, bytes(index))
+    keys = sorted({(i.authority, i.source_id) for i in items})
     existing = {
         (a, s): sid
         for a, s, sid in (
+            # By the full (authority, source_id) key, so the lookup stays on its unique index.
             await session.execute(
-                select(CreditRecord.authority, CreditRecord.source_id, CreditRecord.subject_id).where(
-                    CreditRecord.source_id == any_(cast(list({i.source_id for i in items}), ARRAY(Text)))
-                )
+                text(
+                    "SELECT r.authority, r.source_id, r.subject_id FROM records r"
+                    " JOIN unnest(CAST(:authorities AS text[]), CAST(:source_ids AS text[]))"
+                    " AS k(authority, source_id) ON r.authority = k.authority AND r.source_id = k.source_id"
+                ),
+                {"authorities": [a for a, _ in keys], "source_ids": [s for _, s in keys]},
             )
         ).all()
     }
