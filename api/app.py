@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
+from elasticsearch import ApiError, TransportError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -116,7 +117,12 @@ def create_app(
             app.state.runtime = rt
             app.state.rate_limiter = limiter  # read by api.guard.QueryGuard
             if rt.search is not None:
-                await prepare_index(rt)
+                try:
+                    await prepare_index(rt)
+                except (ApiError, TransportError) as exc:
+                    # Profiles, checks and feeds need only PostgreSQL: serve them, and let searches
+                    # answer SERVICE_UNAVAILABLE until the engine is back (the indexer waits for it).
+                    log.warning("search engine unavailable at start (%s); serving without it", type(exc).__name__)
             stop = asyncio.Event()
             tasks: list[asyncio.Task[Any]] = []
             if run_worker and rt.search is not None:

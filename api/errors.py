@@ -42,6 +42,12 @@ class QueryTooComplex(ApiError):
     code = "QUERY_TOO_COMPLEX"
 
 
+class ServiceUnavailable(ApiError):
+    """A backing service (the search engine) does not answer; the request may be retried."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+
 def is_expected(error: GraphQLError) -> bool:
     """Errors the client may see as they are: ours, and GraphQL validation errors."""
     original = error.original_error

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 import strawberry
+from elasticsearch import ApiError, TransportError
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from api.context import Context
 from api.cursors import check_first
-from api.errors import BadUserInput
+from api.errors import BadUserInput, ServiceUnavailable
 from api.schema.enums import RecordCategory, SubjectKind
 from api.schema.types import PageInfo, Subject
 from credit.checks import ID_SEARCH, record_lookup
 from credit.identifiers import is_resident_id, normalize_any_code
 from credit.search.query import SearchFilter, SearchInputError
 from credit.search.service import search_subjects
+
+log = logging.getLogger("creditgraph.api")
+
+SEARCH_DOWN = "search is temporarily unavailable; subject(code:) still answers"
+
+
+def _engine_not_ready(exc: ApiError) -> bool:
+    """Overloaded, failing, or up without our index yet (the indexer is creating it)."""
+    return exc.meta.status >= 500 or exc.meta.status == 429 or exc.error == "index_not_found_exception"
 
 
 @strawberry.input
@@ -103,7 +114,7 @@ class SearchQuery:
         first = check_first(10 if first is None else first)
         runtime = context.runtime
         if runtime.search is None:
-            raise BadUserInput("search is not available")
+            raise ServiceUnavailable(SEARCH_DOWN)
         search_filter = SearchFilter(
             kinds=tuple(filter.kinds or ()) if filter else (),
             region_code_prefix=filter.region_code_prefix if filter else None,
@@ -125,6 +136,11 @@ class SearchQuery:
             )
         except SearchInputError as exc:
             raise BadUserInput(str(exc)) from None
+        except (TransportError, ApiError) as exc:
+            if isinstance(exc, ApiError) and not _engine_not_ready(exc):
+                raise  # a request the engine refused is a bug of ours: logged, shown masked
+            log.warning("search engine unavailable: %s", type(exc).__name__)
+            raise ServiceUnavailable(SEARCH_DOWN) from None
         if context.entitled and is_resident_id(normalize_any_code(query) or ""):
             await audit_id_search(context, [hit.id for hit in page.hits])
         rows = await context.loaders.subject_by_id.load_many([hit.id for hit in page.hits])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from importlib import resources
 from typing import Any, Final
@@ -26,6 +27,8 @@ ELASTICSEARCH: Final = "elasticsearch"
 OPENSEARCH: Final = "opensearch"
 AUTO: Final = "auto"
 FLAVORS: Final = frozenset({AUTO, ELASTICSEARCH, OPENSEARCH})
+
+log = logging.getLogger("creditgraph.search")
 
 SUBJECTS_CONFIG: Final = "subjects.json"
 FIRST_VERSION: Final = "v1"
@@ -135,7 +138,13 @@ def make_search_client(url: str, flavor: str = AUTO, *, request_timeout: float =
 
 async def open_search_client(url: str, flavor: str = AUTO, *, request_timeout: float = 10.0) -> AsyncElasticsearch:
     """Like `make_search_client`, resolving `auto` up front (for an app's lifespan start-up)."""
-    resolved = await detect_flavor(url) if flavor == AUTO else flavor
+    resolved = flavor
+    if flavor == AUTO:
+        try:
+            resolved = await detect_flavor(url, request_timeout=request_timeout)
+        except (httpx.HTTPError, ValueError) as exc:
+            # The engine is down: start anyway, and let each node ask once it answers.
+            log.warning("search engine at %s does not answer (%s); detecting later", url, type(exc).__name__)
     return make_search_client(url, resolved, request_timeout=request_timeout)
 
 
