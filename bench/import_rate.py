@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,18 @@ def fresh_database(name: str) -> str:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")
     return ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+def high_water_mb(pid: int) -> float:
+    """The process's peak RSS so far (VmHWM). Read from /proc while it runs: `ru_maxrss` of a child
+    would count the pages it shared with this (large) process between fork and exec."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def write_lines(path: Path, lines: int) -> None:
@@ -68,10 +79,17 @@ def main() -> int:
         cli = [sys.executable, "-m", "creditgraph.cli"]
         subprocess.run([*cli, "outbox"], env=env, check=True, capture_output=True)  # migrate first
         started = time.perf_counter()
-        result = subprocess.run([*cli, "import", str(path)], env=env, capture_output=True, text=True)
-        elapsed = time.perf_counter() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(result.stdout.strip().splitlines()[-1] if result.stdout else result.stderr[-2000:])
+        with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+            proc = subprocess.Popen([*cli, "import", str(path)], env=env, stdout=stdout, stderr=stderr)
+            peak_mb = 0.0
+            while proc.poll() is None:
+                peak_mb = max(peak_mb, high_water_mb(proc.pid))
+                time.sleep(0.2)
+            elapsed = time.perf_counter() - started
+            stdout.seek(0)
+            stderr.seek(0)
+            output, errors = stdout.read().decode(), stderr.read().decode()
+        print(output.strip().splitlines()[-1] if output.strip() else errors[-2000:])
         import_rate = args.lines / elapsed
         baseline = copy_rate(fresh_database("creditgraph_bench_copy"), path, args.lines)
         print(f"import:   {import_rate:,.0f} lines/s ({elapsed:.0f} s), peak RSS {peak_mb:.0f} MB")
@@ -80,7 +98,7 @@ def main() -> int:
         for name in ("creditgraph_bench_import", "creditgraph_bench_copy"):
             with psycopg.connect(ADMIN, autocommit=True) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    return 0 if result.returncode in (0, 1) else result.returncode
+    return 0 if proc.returncode in (0, 1) else proc.returncode
 
 
 if __name__ == "__main__":
