@@ -1,12 +1,12 @@
 """Reindex throughput against the raw bulk helper, in the same run, on the same engine.
 
-    .venv/bin/python -m bench.indexer_reindex [--subjects 4000] [--rounds 3]
+    .venv/bin/python -m bench.indexer_reindex [--subjects 20000] [--rounds 3]
 
 Measured: `indexers.reindex.reindex` (new versioned index with bulk settings, server-side cursor,
 documents rebuilt from PostgreSQL with the flag rules, catch-up, settings restored, refresh, alias
 swap) in subjects/s, up to the moment the alias serves the new index; the fixed tail after it (a
 second catch-up, the vanished-subject check, a 2 s grace before deleting the old index) is printed
-apart. Baseline: `elasticsearch.helpers.async_bulk` (chunks of 500, one request at a
+apart. Baseline: `elasticsearch.helpers.async_bulk` (chunks of `indexers.reindex.BATCH`, one request at a
 time) loading the very same documents, built beforehand and held in memory, into a fresh index with
 the same settings and mappings and the same bulk settings, then a refresh. Rounds alternate the two
 so that engine warm-up and growth weigh on both; the ratio is of the medians. Target: ≥ 0.7.
@@ -28,7 +28,7 @@ from credit.models import Subject
 from credit.runtime import Runtime
 from credit.search.client import create_versioned_index, ensure_alias
 from indexers.documents import SubjectDocument, read_documents
-from indexers.reindex import BULK_SETTINGS, reindex
+from indexers.reindex import BATCH, BULK_SETTINGS, reindex
 
 TARGET = 0.7
 
@@ -53,7 +53,7 @@ async def raw_load(runtime: Runtime, documents: dict[int, SubjectDocument], roun
         for sid, d in documents.items()
     ]
     started = time.perf_counter()
-    ok, errors = await async_bulk(client, actions, chunk_size=500, max_retries=3, raise_on_error=False)
+    ok, errors = await async_bulk(client, actions, chunk_size=BATCH, max_retries=3, raise_on_error=False)
     await client.indices.refresh(index=index)
     seconds = time.perf_counter() - started
     if errors or ok != len(documents):
@@ -100,7 +100,7 @@ async def run(subjects: int, rounds: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--subjects", type=int, default=4000)
+    parser.add_argument("--subjects", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     ratio = asyncio.run(run(args.subjects, args.rounds))
