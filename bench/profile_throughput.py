@@ -84,9 +84,10 @@ async def drive(url: str, bodies: list[dict[str, object]], seconds: float, cycle
     return done / elapsed, errors
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory now (VmRSS) or at its peak (VmHWM), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -161,7 +162,10 @@ def main() -> int:
         print(f"bare endpoint (fresh codes): {result['bare_cold']:8.0f} req/s")
         cold_ratio = result["cold"] / result["bare_cold"]
         print(f"GraphQL, cold cache:         {result['cold']:8.0f} req/s   ratio {cold_ratio:.2f}")
-        print(f"API worker RSS after the runs: {rss_mb(api.pid):.0f} MB ({args.subjects:,} subjects in PostgreSQL)")
+        print(
+            f"API worker RSS after the runs: {rss_mb(api.pid):.0f} MB, peak {rss_mb(api.pid, 'VmHWM'):.0f} MB"
+            f" ({args.subjects:,} subjects in PostgreSQL)"
+        )
     finally:
         for proc in (api, bare):
             proc.terminate()
