@@ -6,8 +6,9 @@ the same JSON. Each server is one uvicorn worker; the client keeps 16 requests i
 
     python -m bench.profile_throughput [--subjects 5000] [--seconds 10]
 
-Prints requests/s for each scenario and the ratios (targets: warm ≥ 0.5, cold ≥ 0.3), then the
-API worker's RSS after the runs.
+Prints requests/s for each scenario and the ratios (targets: warm ≥ 0.5, cold ≥ 0.3), then, after
+a further run of searches over the whole index, the API worker's RSS (target ≤ 300 MB per worker
+with 100,000 subjects: `--subjects 100000`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ DB = "creditgraph_bench_profile"
 QUERY = """query($code: String!) { subject(code: $code) { name code kind regionCode
   creditProfile { activeFlags { code name } records(first: 20) { totalCount
     edges { node { title category status authority decidedOn publishedOn } } } } } }"""
+
+SEARCH = """query($q: String!) { searchSubjects(query: $q, first: 10) { totalCount
+  edges { node { name code creditProfile { activeFlags { code } } } } } }"""
 
 
 def free_port() -> int:
@@ -123,6 +127,9 @@ def main() -> int:
     lines = list(generate(subjects=args.subjects, seed=3))
     path.write_bytes(b"\n".join(orjson.dumps(line) for line in lines))
     subprocess.run([sys.executable, "-m", "creditgraph.cli", "import", str(path)], env=env, check=True)
+    # Indexed too, so that the memory figure covers searches over every subject as well as profiles.
+    subprocess.run([sys.executable, "-m", "creditgraph.cli", "reindex"], env=env, check=True)
+    names = [str(line["name"]) for line in lines if line["type"] == "subject" and line["kind"] != "NATURAL_PERSON"]
     codes = [str(line["code"]) for line in lines if line["type"] == "subject" and line["kind"] != "NATURAL_PERSON"]
     random.Random(1).shuffle(codes)
 
@@ -154,6 +161,9 @@ def main() -> int:
             out["cold"], errors = await drive(graphql, bodies(cold_codes), args.seconds, cycle=False)
             assert errors == 0, f"{errors} GraphQL errors"
             out["bare_cold"], _ = await drive(bare_url, [{"code": c} for c in cold_codes], args.seconds, cycle=False)
+            searches = [{"query": SEARCH, "variables": {"q": n[2:8]}} for n in random.Random(2).sample(names, 2000)]
+            out["search"], errors = await drive(graphql, searches, args.seconds, cycle=True)
+            assert errors == 0, f"{errors} GraphQL errors"
             return out
 
         result = asyncio.run(run())
@@ -162,6 +172,7 @@ def main() -> int:
         print(f"bare endpoint (fresh codes): {result['bare_cold']:8.0f} req/s")
         cold_ratio = result["cold"] / result["bare_cold"]
         print(f"GraphQL, cold cache:         {result['cold']:8.0f} req/s   ratio {cold_ratio:.2f}")
+        print(f"searchSubjects (for the memory figure): {result['search']:8.0f} req/s")
         print(
             f"API worker RSS after the runs: {rss_mb(api.pid):.0f} MB, peak {rss_mb(api.pid, 'VmHWM'):.0f} MB"
             f" ({args.subjects:,} subjects in PostgreSQL)"
