@@ -28,8 +28,9 @@ import socket
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import httpx
 from elasticsearch import AsyncElasticsearch
@@ -76,7 +77,7 @@ class Visibility:
                     index=self.index,
                     query={"ids": {"values": [str(i) for i in ids]}},
                     size=len(ids),
-                    source=["revision"],
+                    source={"includes": ["revision"]},
                 )
                 now = time.perf_counter()
                 for hit in body["hits"]["hits"]:
@@ -94,7 +95,7 @@ class Visibility:
         self._done.set()
 
 
-async def steady(rate: float, seconds: float, change: Callable[[], Awaitable[None]]) -> float:
+async def steady(rate: float, seconds: float, change: Callable[[], Coroutine[Any, Any, None]]) -> float:
     """Fire `change` at a steady rate (each in its own task); returns the rate achieved."""
     total = int(rate * seconds)
     tasks: set[asyncio.Task[None]] = set()
@@ -103,7 +104,7 @@ async def steady(rate: float, seconds: float, change: Callable[[], Awaitable[Non
         delay = started + i / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        task = asyncio.create_task(change())  # type: ignore[arg-type]
+        task = asyncio.create_task(change())
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     await asyncio.gather(*tasks)

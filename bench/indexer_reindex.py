@@ -54,6 +54,7 @@ async def raw_load(runtime: Runtime, documents: dict[int, SubjectDocument], roun
     ]
     started = time.perf_counter()
     ok, errors = await async_bulk(client, actions, chunk_size=BATCH, max_retries=3, raise_on_error=False)
+    assert isinstance(errors, list)  # stats_only=False: the failed items, not their count
     await client.indices.refresh(index=index)
     seconds = time.perf_counter() - started
     if errors or ok != len(documents):

@@ -161,7 +161,9 @@ def main() -> int:
             out["cold"], errors = await drive(graphql, bodies(cold_codes), args.seconds, cycle=False)
             assert errors == 0, f"{errors} GraphQL errors"
             out["bare_cold"], _ = await drive(bare_url, [{"code": c} for c in cold_codes], args.seconds, cycle=False)
-            searches = [{"query": SEARCH, "variables": {"q": n[2:8]}} for n in random.Random(2).sample(names, 2000)]
+            searches: list[dict[str, object]] = [
+                {"query": SEARCH, "variables": {"q": n[2:8]}} for n in random.Random(2).sample(names, 2000)
+            ]
             out["search"], errors = await drive(graphql, searches, args.seconds, cycle=True)
             assert errors == 0, f"{errors} GraphQL errors"
             return out

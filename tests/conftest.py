@@ -21,8 +21,9 @@ import asyncio
 import os
 import socket
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import psycopg
 import pytest
@@ -148,7 +149,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def wait_for(predicate, timeout: float = 5.0, interval: float = 0.05):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+async def wait_for(predicate: Callable[[], Awaitable[T]], timeout: float = 5.0, interval: float = 0.05) -> T:
     """Poll an async predicate until it returns a truthy value; returns it or fails the test."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -169,7 +173,7 @@ class ApiServer:
 
     async def graphql(
         self, query: str, variables: dict[str, object] | None = None, key: str | None = None
-    ) -> dict[str, object]:
+    ) -> dict[str, Any]:
         import httpx
 
         headers = {"Authorization": f"Bearer {key}"} if key else {}
@@ -177,7 +181,7 @@ class ApiServer:
             response = await client.post(
                 self.graphql_url, json={"query": query, "variables": variables}, headers=headers
             )
-        body: dict[str, object] = response.json()
+        body: dict[str, Any] = response.json()
         body["_status"] = response.status_code
         return body
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import Any
 
 import orjson
 from sqlalchemy import func, select
@@ -36,7 +37,7 @@ query($code: String!) {
 FULL_ID = re.compile(r"\d{17}[\dX]")
 
 
-async def load_demo(runtime: Runtime, subjects: int = 300) -> list[dict[str, object]]:
+async def load_demo(runtime: Runtime, subjects: int = 300) -> list[dict[str, Any]]:
     lines = list(itertools.islice(generate(subjects=subjects, seed=5), 10_000))
     summary = await Importer(runtime.sessions, runtime.vault).run(orjson.dumps(line) for line in lines)
     assert summary.rejected == []
@@ -46,7 +47,8 @@ async def load_demo(runtime: Runtime, subjects: int = 300) -> list[dict[str, obj
             return (await session.scalar(select(func.count()).select_from(OutboxEntry))) == 0
 
     await wait_for(drained, timeout=30)
-    await runtime.search.indices.refresh(index=runtime.alias)  # type: ignore[union-attr]
+    assert runtime.search is not None
+    await runtime.search.indices.refresh(index=runtime.alias)
     return lines
 
 
@@ -56,11 +58,11 @@ class TestGraphQLOverHttp:
         company = next(line for line in lines if line["type"] == "subject" and line["kind"] == "LEGAL_PERSON")
         body = await api_server.graphql(SEARCH, {"q": company["name"]})
         assert body["_status"] == 200, body
-        edges = body["data"]["searchSubjects"]["edges"]  # type: ignore[index]
+        edges = body["data"]["searchSubjects"]["edges"]
         assert edges[0]["node"]["code"] == company["code"]
 
         body = await api_server.graphql(SUBJECT, {"code": company["code"]})
-        subject = body["data"]["subject"]  # type: ignore[index]
+        subject = body["data"]["subject"]
         assert subject["name"] == company["name"]
         expected = sum(1 for line in lines if line["type"] == "record" and line["subjectCode"] == company["code"])
         assert subject["creditProfile"]["records"]["totalCount"] <= expected
@@ -72,11 +74,11 @@ class TestGraphQLOverHttp:
         raw = orjson.dumps(body).decode()
         assert person["name"] not in raw
         assert FULL_ID.search(raw) is None
-        names = [e["node"]["name"] for e in body["data"]["searchSubjects"]["edges"]]  # type: ignore[index]
+        names = [e["node"]["name"] for e in body["data"]["searchSubjects"]["edges"]]
         assert names and all("*" in n for n in names)
 
         body = await api_server.graphql(SUBJECT, {"code": person["code"]})
-        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # type: ignore[index]
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
     async def test_entitled_role_looks_a_person_up_by_id(self, clean_db: Runtime, api_server: ApiServer) -> None:
         lines = await load_demo(clean_db)
@@ -84,25 +86,26 @@ class TestGraphQLOverHttp:
         async with clean_db.sessions.begin() as session:
             _, key = await create_key(session, Role.REGULATOR, "e2e")
         body = await api_server.graphql(SUBJECT, {"code": person["code"]}, key=key)
-        subject = body["data"]["subject"]  # type: ignore[index]
+        subject = body["data"]["subject"]
         assert subject["kind"] == "NATURAL_PERSON"
         assert subject["code"] != person["code"] and subject["code"].endswith(str(person["code"])[-4:])
 
     async def test_bad_input_and_bad_keys(self, clean_db: Runtime, api_server: ApiServer) -> None:
         body = await api_server.graphql(SUBJECT, {"code": "not-a-code"})
-        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # type: ignore[index]
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
         body = await api_server.graphql(SEARCH, {"q": "   "})
-        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # type: ignore[index]
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
         body = await api_server.graphql('{ searchSubjects(query: "x", first: 1000) { totalCount } }')
-        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # type: ignore[index]
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
         body = await api_server.graphql(SEARCH, {"q": "公司"}, key="cg_not_a_real_key")
         assert body["_status"] == 401
-        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"  # type: ignore[index]
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
     async def test_subject_count_matches_import(self, clean_db: Runtime, api_server: ApiServer) -> None:
         lines = await load_demo(clean_db, subjects=120)
         async with clean_db.sessions() as session:
             count = await session.scalar(select(func.count()).select_from(Subject))
         assert count == sum(1 for line in lines if line["type"] == "subject")
-        indexed = await clean_db.search.count(index=clean_db.alias)  # type: ignore[union-attr]
+        assert clean_db.search is not None
+        indexed = await clean_db.search.count(index=clean_db.alias)
         assert indexed["count"] == count

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import orjson
@@ -20,7 +21,7 @@ from tests.conftest import free_port, wait_for
 
 COMPANY = "91110000600037341L"
 SEARCH = '{ searchSubjects(query: "环保科技") { totalCount } }'
-PROFILE = '{ subject(code: "%s") { name } }' % COMPANY
+PROFILE = f'{{ subject(code: "{COMPANY}") {{ name }} }}'
 
 
 @pytest.fixture
@@ -41,16 +42,14 @@ async def api_without_engine(settings: Settings, clean_db: Runtime) -> AsyncIter
     await task
 
 
-async def post(url: str, query: str) -> dict[str, object]:
+async def post(url: str, query: str) -> dict[str, Any]:
     async with httpx.AsyncClient(timeout=30) as http:
         response = await http.post(url, json={"query": query})
     assert response.status_code == 200
     return dict(response.json())
 
 
-async def test_serves_profiles_while_the_engine_is_down(
-    clean_db: Runtime, api_without_engine: tuple[str, int]
-) -> None:
+async def test_serves_profiles_while_the_engine_is_down(clean_db: Runtime, api_without_engine: tuple[str, int]) -> None:
     url, engine_port = api_without_engine
     line = {"type": "subject", "kind": "LEGAL_PERSON", "code": COMPANY, "name": "常州天宁环保科技有限公司"}
     assert (await Importer(clean_db.sessions, clean_db.vault).run([orjson.dumps(line)])).rejected == []
@@ -58,7 +57,7 @@ async def test_serves_profiles_while_the_engine_is_down(
     assert await post(url, PROFILE) == {"data": {"subject": {"name": "常州天宁环保科技有限公司"}}}
     down = await post(url, SEARCH)
     assert down["data"] is None
-    [error] = down["errors"]  # type: ignore[misc]
+    [error] = down["errors"]
     assert error["extensions"] == {"code": "SERVICE_UNAVAILABLE"}
     assert "Traceback" not in error["message"] and "127.0.0.1" not in error["message"]
 
@@ -67,7 +66,7 @@ async def test_serves_profiles_while_the_engine_is_down(
 
         async def searchable() -> bool:
             answer = await post(url, SEARCH)
-            return "errors" not in answer and answer["data"]["searchSubjects"]["totalCount"] == 1  # type: ignore[index]
+            return "errors" not in answer and answer["data"]["searchSubjects"]["totalCount"] == 1
 
         # The in-process indexer creates the index once the engine answers and indexes the backlog.
         await wait_for(searchable, timeout=60, interval=0.5)

@@ -152,8 +152,8 @@ async def raw_connect(api_server: ApiServer, payload: dict[str, Any], headers: d
     """A hand-rolled graphql-transport-ws client: returns the server's answer to connection_init."""
     async with websockets.connect(
         ws_url(api_server),
-        subprotocols=["graphql-transport-ws"],
-        additional_headers=headers,  # type: ignore[list-item]
+        subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
+        additional_headers=headers,
     ) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
         try:
@@ -187,7 +187,9 @@ class TestConnectionAuthentication:
 
 class TestSubscriptionInput:
     async def test_a_bad_filter_is_bad_user_input(self, clean_db: Runtime, api_server: ApiServer) -> None:
-        async with websockets.connect(ws_url(api_server), subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        async with websockets.connect(
+            ws_url(api_server), subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+        ) as ws:
             await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
             assert json.loads(await ws.recv())["type"] == "connection_ack"
             variables = {"filter": {"regionCodePrefix": "32x"}}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from credit.config import Settings
 from credit.demo import generate
@@ -71,7 +71,7 @@ class TestImport:
         await Importer(clean_db.sessions, clean_db.vault).run(lines)
         record_line = next(orjson.loads(line) for line in lines if b'"type":"record"' in line)
         async with clean_db.sessions.begin() as session:
-            await session.execute(OutboxEntry.__table__.delete())
+            await session.execute(delete(OutboxEntry))
             before = await session.scalar(select(CreditRecord).where(CreditRecord.source_id == record_line["sourceId"]))
             assert before is not None
             subject_revision = await session.scalar(select(Subject.revision).where(Subject.id == before.subject_id))

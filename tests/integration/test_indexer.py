@@ -10,7 +10,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING
 
 import httpx
 import orjson
@@ -38,6 +39,9 @@ from indexers.sweeper import Sweeper, record_boundaries, sweep_due
 from indexers.worker import CHANNEL, Indexer
 from tests.conftest import free_port, wait_for
 from tests.fault.support import ROOT, compare_index, dedicated_database, own_runtime, reset, settings_for
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +74,7 @@ async def load_demo(runtime: Runtime, subjects: int = 40) -> list[dict[str, obje
 async def pending(runtime: Runtime) -> list[tuple[int, int, bool, str | None]]:
     async with runtime.engine.connect() as conn:
         rows = await conn.execute(text("SELECT subject_id, attempts, dead, last_error FROM outbox ORDER BY id"))
-        return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+        return [tuple(r) for r in rows.all()]
 
 
 async def revision_of(runtime: Runtime, subject_id: int) -> int:
@@ -372,7 +376,7 @@ class TestSweeper:
                     text("SELECT count(*) FROM subject_time_boundaries WHERE next_boundary <= :d"), {"d": today}
                 )
             ).scalar_one()
-            revision_rows = dict(
+            revision_rows: dict[int, int] = dict(
                 (await conn.execute(text("SELECT subject_id, revision FROM subject_time_boundaries"))).all()
             )
         assert due == 0
@@ -517,10 +521,10 @@ async def _empty(runtime: Runtime) -> bool:
         return (await session.scalar(select(func.count()).select_from(OutboxEntry))) == 0
 
 
-async def _started(server: object) -> bool:
-    return bool(server.started)  # type: ignore[attr-defined]
+async def _started(server: uvicorn.Server) -> bool:
+    return bool(server.started)
 
 
-async def _relistening(listening: object, old_pid: int) -> bool:
-    pids = await listening()  # type: ignore[operator]
+async def _relistening(listening: Callable[[], Awaitable[list[int]]], old_pid: int) -> bool:
+    pids = await listening()
     return bool(pids) and old_pid not in pids

@@ -91,7 +91,7 @@ class TestProfileStatements:
         for code, expected in ((COMPANY, 1), (OTHER, 40)):
             with counting(clean_db) as statements:
                 body = await api_server.graphql(PROFILE, {"code": code})
-            assert body["data"]["subject"]["creditProfile"]["records"]["totalCount"] == expected  # type: ignore[index]
+            assert body["data"]["subject"]["creditProfile"]["records"]["totalCount"] == expected
             costs.append(len(statements))
         assert costs[0] == costs[1], (costs, statements)
 
@@ -100,7 +100,7 @@ class TestProfileStatements:
         await api_server.graphql(PROFILE, {"code": COMPANY})
         with counting(clean_db) as statements:
             body = await api_server.graphql(PROFILE, {"code": COMPANY})
-        assert len(body["data"]["subject"]["creditProfile"]["activeFlags"]) > 0  # type: ignore[index]
+        assert len(body["data"]["subject"]["creditProfile"]["activeFlags"]) > 0
         assert not [s for s in statements if "records" in s.lower()], statements
 
 
@@ -159,11 +159,12 @@ async def test_a_page_of_100_costs_what_a_page_of_1_costs(clean_db: Runtime, api
     lines = [subject_line(company_code(n), f"常州天宁第{n}号贸易有限公司") for n in range(120)]
     lines += [line for n in range(0, 120, 3) for line in record_lines(company_code(n), 2)]
     await load(clean_db, lines)
-    await clean_db.search.indices.refresh(index=clean_db.alias)  # type: ignore[union-attr]
+    assert clean_db.search is not None
+    await clean_db.search.indices.refresh(index=clean_db.alias)
     costs = {}
     for first in (1, 100):
         with counting(clean_db) as statements:
             body = await api_server.graphql(SEARCH_FLAGS, {"first": first})
-        assert len(body["data"]["searchSubjects"]["edges"]) == first  # type: ignore[index]
+        assert len(body["data"]["searchSubjects"]["edges"]) == first
         costs[first] = len(statements)
     assert costs[1] == costs[100], costs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -55,7 +56,7 @@ async def flags(runtime: Runtime, subject_id: int) -> FlagSet:
         return (await load_flags(session, [subject_id], TODAY))[subject_id]
 
 
-async def record_of(runtime: Runtime, category: str, n: int = 1, **fields: object) -> tuple[int, int]:
+async def record_of(runtime: Runtime, category: str, n: int = 1, **fields: Any) -> tuple[int, int]:
     subject_id, code = await add_subject(runtime, n)
     return subject_id, await add_record(runtime, code, category, DECIDED, f"R-{n}", **fields)
 

@@ -68,7 +68,7 @@ def facet_requests(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 async def run(api_server: ApiServer, query: str, **variables: object) -> dict[str, Any]:
     body = await api_server.graphql(query, {"q": "常州星辰", **variables})
     assert body["_status"] == 200 and "errors" not in body, body
-    result: dict[str, Any] = body["data"]["searchSubjects"]  # type: ignore[index]
+    result: dict[str, Any] = body["data"]["searchSubjects"]
     return result
 
 
@@ -136,6 +136,6 @@ class TestFacetsOnlyWhenSelected:
 
     async def test_a_person_found_by_name_comes_back_masked(self, api_server: ApiServer) -> None:
         body = await api_server.graphql(search(EDGES), {"q": "张三丰"})
-        node = body["data"]["searchSubjects"]["edges"][0]["node"]  # type: ignore[index]
+        node = body["data"]["searchSubjects"]["edges"][0]["node"]
         assert node["name"] == "张**"
         assert node["code"] == PERSON_ID[:4] + "*" * 10 + PERSON_ID[-4:]
