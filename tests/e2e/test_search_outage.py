@@ -4,7 +4,9 @@ searches answer SERVICE_UNAVAILABLE, and search comes back by itself once the en
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -14,32 +16,45 @@ import uvicorn
 from osmem_server import OsmemServer
 
 from api.app import create_app
-from credit.config import Settings
 from credit.importer import Importer
-from credit.runtime import Runtime
+from credit.runtime import Runtime, SearchMode, open_runtime
 from tests.conftest import free_port, wait_for
+from tests.fault.support import dedicated_database, settings_for
 
 COMPANY = "91110000600037341L"
 SEARCH = '{ searchSubjects(query: "环保科技") { totalCount } }'
 PROFILE = f'{{ subject(code: "{COMPANY}") {{ name }} }}'
 
 
+@dataclass
+class Offline:
+    url: str  # the API's /graphql
+    engine_port: int  # where the engine will come up
+    runtime: Runtime  # on a database of its own: no other test's indexer drains its outbox
+
+
 @pytest.fixture
-async def api_without_engine(settings: Settings, clean_db: Runtime) -> AsyncIterator[tuple[str, int]]:
+async def offline(admin_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Offline]:
     engine_port = free_port()  # nothing listens here yet
-    offline = settings.model_copy(update={"elasticsearch_url": f"http://127.0.0.1:{engine_port}"})
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(offline, run_worker=True), host="127.0.0.1", port=port, log_level="critical")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/graphql", engine_port
-    server.should_exit = True
-    await task
+    with dedicated_database(admin_database_url, f"creditgraph_o{os.getpid()}") as database_url:
+        settings = settings_for(
+            database_url, f"http://127.0.0.1:{engine_port}", tmp_path_factory.mktemp("outage"), f"o{os.getpid()}_"
+        )
+        port = free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(settings, run_worker=True), host="127.0.0.1", port=port, log_level="critical")
+        )
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.02)
+        try:
+            async with open_runtime(settings, search=SearchMode.NONE) as runtime:
+                yield Offline(f"http://127.0.0.1:{port}/graphql", engine_port, runtime)
+        finally:
+            server.should_exit = True
+            await task
 
 
 async def post(url: str, query: str) -> dict[str, Any]:
@@ -49,10 +64,10 @@ async def post(url: str, query: str) -> dict[str, Any]:
     return dict(response.json())
 
 
-async def test_serves_profiles_while_the_engine_is_down(clean_db: Runtime, api_without_engine: tuple[str, int]) -> None:
-    url, engine_port = api_without_engine
+async def test_serves_profiles_while_the_engine_is_down(offline: Offline) -> None:
+    url, engine_port, runtime = offline.url, offline.engine_port, offline.runtime
     line = {"type": "subject", "kind": "LEGAL_PERSON", "code": COMPANY, "name": "常州天宁环保科技有限公司"}
-    assert (await Importer(clean_db.sessions, clean_db.vault).run([orjson.dumps(line)])).rejected == []
+    assert (await Importer(runtime.sessions, runtime.vault).run([orjson.dumps(line)])).rejected == []
 
     assert await post(url, PROFILE) == {"data": {"subject": {"name": "常州天宁环保科技有限公司"}}}
     down = await post(url, SEARCH)
