@@ -33,7 +33,11 @@ class Settings(BaseSettings):
     search_index_prefix: str = Field(default="", alias="SEARCH_INDEX_PREFIX")
     objection_reply_working_days: int = 15
     correction_working_days: int = 5
+    # Connections of one process: `db_pool_size` kept open, as many again opened under load.
     db_pool_size: int = 10
+    # What the API workers of one `serve --workers N` may open together; each worker gets its share
+    # (`pool_size_per_worker`) unless DB_POOL_SIZE is set. PostgreSQL allows 100 by default.
+    db_connection_budget: int = 60
     # Abuse protection (api/guard.py, api/ratelimit.py, api/transport.py); checked before any database
     # or search call. Cost is explained in api/complexity.py.
     max_query_depth: int = 12
@@ -70,3 +74,8 @@ class Settings(BaseSettings):
 @functools.cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def pool_size_per_worker(budget: int, workers: int, default: int = 10) -> int:
+    """Each API worker's `db_pool_size` so that N workers (pool plus equal overflow) stay in `budget`."""
+    return max(2, min(default, budget // (2 * max(1, workers))))

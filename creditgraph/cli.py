@@ -15,7 +15,7 @@ from typing import IO
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from credit.config import Settings, get_settings
+from credit.config import Settings, get_settings, pool_size_per_worker
 from credit.enums import Role
 from credit.runtime import Runtime, SearchMode, open_runtime
 
@@ -267,7 +267,14 @@ def _serve(settings: Settings, args: argparse.Namespace, demo_subjects: int | No
         env = asyncio.run(_prepare(settings, embedded is not None, demo_subjects))
         os.environ.update({k: v for k, v in env.items() if v})
         os.environ["CREDITGRAPH_RUN_WORKER"] = "0" if args.no_worker else "1"
-        err.print(f"serving on http://{args.host}:{args.port}/graphql")
+        if "DB_POOL_SIZE" not in os.environ:
+            pool = pool_size_per_worker(settings.db_connection_budget, args.workers, settings.db_pool_size)
+            os.environ["DB_POOL_SIZE"] = str(pool)
+        err.print(
+            f"serving on http://{args.host}:{args.port}/graphql"
+            f" ({args.workers} worker{'s' if args.workers > 1 else ''}, up to {2 * int(os.environ['DB_POOL_SIZE'])}"
+            " database connections each)"
+        )
         uvicorn.run(
             "api.app:app_from_environment",
             factory=True,
