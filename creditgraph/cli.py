@@ -251,10 +251,13 @@ def _serve(settings: Settings, args: argparse.Namespace, demo_subjects: int | No
 
     embedded: EmbeddedSearch | None = None
     if args.workers > 1 and settings.redis_url is None:
+        # A worker's in-process cache would not hear of changes another worker's indexer applied,
+        # and its subscribers would miss them: several workers share these through Redis.
         err.print(
-            "note: without REDIS_URL each API worker keeps its own cache, rate-limit counters and live "
-            "subscriptions; set REDIS_URL to share them across workers"
+            "--workers above 1 needs REDIS_URL: API workers share their profile cache, rate limits and "
+            "live events through Redis (the in-process default serves one worker)"
         )
+        return 2
     if settings.elasticsearch_url is None:
         running = find_search(settings.home)
         if running is None:
