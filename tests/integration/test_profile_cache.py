@@ -14,7 +14,8 @@ from credit.broker import MemoryBroker
 from credit.enums import RecordStatus
 from credit.importer import Importer
 from credit.models import CreditRecord, OutboxEntry, Subject
-from credit.profile_cache import ProfileStore, RoleClass, mark_indexed
+from credit.outbox import touch_subjects
+from credit.profile_cache import ProfileStore, RoleClass, cache_key, encode, mark_indexed
 from credit.runtime import Runtime
 from tests.conftest import ApiServer, wait_for
 
@@ -105,6 +106,25 @@ class TestProfileStatements:
 
 
 class TestProfileStore:
+    async def test_the_serving_indexer_turns_a_late_stale_fill_into_a_miss(
+        self, clean_db: Runtime, api_server: ApiServer
+    ) -> None:
+        """With the session's broker (Redis when one answers): the API's own indexer stamps the
+        revision it applied, so a profile read before the change and cached after it is not served."""
+        await load(clean_db, [subject_line(COMPANY, "常州天宁环保科技有限公司"), *record_lines(COMPANY, 2)])
+        store = ProfileStore(clean_db.sessions, clean_db.broker)
+        today = dt.date.today()
+        async with clean_db.sessions() as session:
+            subject = await session.scalar(select(Subject))
+        assert subject is not None
+        before = (await store.load([subject.id], RoleClass.PUBLIC, today))[subject.id]
+        async with clean_db.sessions.begin() as session:
+            await touch_subjects(session, [subject.id], "test")
+        await load(clean_db, [])  # waits until the API's indexer has applied the change
+        await clean_db.broker.set(cache_key(subject.id, RoleClass.PUBLIC), encode(before), 300)
+        after = (await store.load([subject.id], RoleClass.PUBLIC, today))[subject.id]
+        assert after.subject.revision == before.subject.revision + 1
+
     async def test_entry_older_than_the_indexed_revision_is_a_miss(self, clean_db: Runtime) -> None:
         await load(clean_db, [subject_line(COMPANY, "常州天宁环保科技有限公司"), *record_lines(COMPANY, 2)])
         broker = MemoryBroker()
@@ -122,8 +142,6 @@ class TestProfileStore:
             await session.execute(update(Subject).values(revision=Subject.revision + 1))
         await mark_indexed(broker, {subject.id: subject.revision + 1})
         # The stale entry the request wrote must not be served.
-        from credit.profile_cache import cache_key, encode
-
         await broker.set(cache_key(subject.id, RoleClass.PUBLIC), encode(first), 300)
         second = (await store.load([subject.id], RoleClass.PUBLIC, today))[subject.id]
         assert [r.id for r in second.records] == [2]
