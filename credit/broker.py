@@ -19,7 +19,7 @@ class Broker(Protocol):
     async def get(self, key: str) -> bytes | None: ...
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]: ...
     async def set(self, key: str, value: bytes, ttl_seconds: int, *, only_if_absent: bool = False) -> None: ...
-    async def set_many(self, values: Mapping[str, bytes], ttl_seconds: int) -> None: ...
+    async def raise_to(self, values: Mapping[str, int], ttl_seconds: int) -> None: ...
     async def delete(self, *keys: str) -> None: ...
     async def incr_window(self, key: str, amount: int, window_seconds: int) -> int: ...
     async def publish(self, channel: str, message: bytes) -> None: ...
@@ -28,9 +28,19 @@ class Broker(Protocol):
     async def close(self) -> None: ...
 
 
+_RAISE_TO = """
+local current = redis.call('GET', KEYS[1])
+if not current or tonumber(current) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+return 0
+"""
+
+
 class RedisBroker:
     def __init__(self, url: str) -> None:
         self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._raise_to = self._redis.register_script(_RAISE_TO)
 
     async def get(self, key: str) -> bytes | None:
         value = await self._redis.get(key)
@@ -45,11 +55,12 @@ class RedisBroker:
     async def set(self, key: str, value: bytes, ttl_seconds: int, *, only_if_absent: bool = False) -> None:
         await self._redis.set(key, value, ex=ttl_seconds, nx=only_if_absent)
 
-    async def set_many(self, values: Mapping[str, bytes], ttl_seconds: int) -> None:
+    async def raise_to(self, values: Mapping[str, int], ttl_seconds: int) -> None:
+        """Set each integer key to its value unless it already holds a higher one (atomic per key)."""
         if values:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key, value in values.items():
-                    pipe.set(key, value, ex=ttl_seconds)
+                    await self._raise_to(keys=[key], args=[value, ttl_seconds], client=pipe)
                 await pipe.execute()
 
     async def delete(self, *keys: str) -> None:
@@ -115,9 +126,11 @@ class MemoryBroker:
             self._evict()
         self._values[key] = (value, time.monotonic() + ttl_seconds)
 
-    async def set_many(self, values: Mapping[str, bytes], ttl_seconds: int) -> None:
+    async def raise_to(self, values: Mapping[str, int], ttl_seconds: int) -> None:
         for key, value in values.items():
-            await self.set(key, value, ttl_seconds)
+            current = await self.get(key)
+            if current is None or int(current) < value:
+                await self.set(key, str(value).encode(), ttl_seconds)
 
     def _evict(self) -> None:
         now = time.monotonic()

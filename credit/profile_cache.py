@@ -58,7 +58,8 @@ def stamp_key(subject_id: int) -> str:
 
 async def mark_indexed(broker: Broker, revisions: dict[int, int]) -> None:
     """Called by the indexer after writing documents: entries older than these revisions are stale."""
-    await broker.set_many({stamp_key(sid): str(rev).encode() for sid, rev in revisions.items()}, STAMP_TTL_SECONDS)
+    # Never lowered: a worker that built an older snapshot of the subject may report after a newer one.
+    await broker.raise_to({stamp_key(sid): rev for sid, rev in revisions.items()}, STAMP_TTL_SECONDS)
     await broker.delete(*(cache_key(sid, rc) for sid in revisions for rc in RoleClass))
 
 
