@@ -23,7 +23,6 @@ import collections
 import multiprocessing
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,16 +30,16 @@ import time
 import uuid
 from typing import Any
 
-import httpx
 import orjson
 
-from bench.search_common import (
-    bench_settings,
-    dedicated_database,
+from bench.common import (
+    bench_environment,
+    creditgraph_environment,
     demo_subject_lines,
+    free_port,
     load_demo,
-    osmem_engine,
-    settings_environment,
+    post_load,
+    wait_http,
 )
 from credit.config import Settings
 
@@ -125,48 +124,15 @@ def abuse_process(port: int, connections: int, phases: Any, results: Any) -> Non
 
 async def legitimate(url: str, terms: list[str], seconds: float, in_flight: int = 16) -> tuple[float, int]:
     """Successful searches per second, 16 in flight, from 256 client addresses."""
-    done = failed = 0
-    deadline = time.perf_counter() + seconds
     rng = random.Random(5)
-    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
 
-        async def worker() -> None:
-            nonlocal done, failed
-            while time.perf_counter() < deadline:
-                body = orjson.dumps({"query": SEARCH, "variables": {"q": rng.choice(terms)}})
-                address = f"10.1.{rng.randrange(16)}.{rng.randrange(1, 17)}"
-                response = await client.post(
-                    url, content=body, headers={"content-type": "application/json", "x-forwarded-for": address}
-                )
-                if response.status_code == 200 and b'"errors"' not in response.content:
-                    done += 1
-                else:
-                    failed += 1
+    def search() -> tuple[bytes, dict[str, str]]:
+        body = orjson.dumps({"query": SEARCH, "variables": {"q": rng.choice(terms)}})
+        address = f"10.1.{rng.randrange(16)}.{rng.randrange(1, 17)}"
+        return body, {"content-type": "application/json", "x-forwarded-for": address}
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(in_flight)))
-        elapsed = time.perf_counter() - started
+    done, failed, elapsed = await post_load(url, search, seconds, in_flight)
     return done / elapsed, failed
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_http(url: str, process: subprocess.Popen[bytes], seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer")
 
 
 def redis_url() -> str | None:
@@ -182,7 +148,7 @@ def redis_url() -> str | None:
 def server_environment(settings: Settings, redis: str | None) -> dict[str, str]:
     """The API with the default limits (bench_settings lifts the rate limits for other benchmarks)."""
     defaults = Settings.model_construct()
-    env = {**os.environ, **settings_environment(settings), "CREDITGRAPH_RUN_WORKER": "0"}
+    env = {**creditgraph_environment(settings), "CREDITGRAPH_RUN_WORKER": "0"}
     env["RATE_LIMIT_COST_PER_KEY"] = str(defaults.rate_limit_cost_per_key)
     env["RATE_LIMIT_COST_PER_ADDRESS"] = str(defaults.rate_limit_cost_per_address)
     env["RATE_LIMIT_KEY_PREFIX"] = f"bench:{uuid.uuid4().hex}:"
@@ -209,7 +175,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     redis = redis_url()
-    with dedicated_database(DB) as database, osmem_engine() as engine, bench_settings(database, engine.url) as settings:
+    with bench_environment(DB) as settings:
         asyncio.run(load_demo(settings, args.subjects))
         port = free_port()
         command = [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_environment", "--log-level"]

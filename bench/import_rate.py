@@ -11,6 +11,7 @@ Prints lines/s for both, their ratio, and the importer's peak RSS (it must not g
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -22,28 +23,8 @@ from pathlib import Path
 import orjson
 import psycopg
 
+from bench.common import SECRET, dedicated_database, memory_mb
 from credit.demo import generate
-
-ADMIN = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def fresh_database(name: str) -> str:
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
-    return ADMIN.rsplit("/", 1)[0] + "/" + name
-
-
-def high_water_mb(pid: int) -> float:
-    """The process's peak RSS so far (VmHWM). Read from /proc while it runs: `ru_maxrss` of a child
-    would count the pages it shared with this (large) process between fork and exec."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def write_lines(path: Path, lines: int) -> None:
@@ -68,14 +49,14 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=1_000_000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="creditgraph-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="creditgraph-bench-") as tmp, contextlib.ExitStack() as databases:
         path = Path(tmp) / "lines.ndjson"
         started = time.perf_counter()
         write_lines(path, args.lines)
         size_mb = path.stat().st_size / 1e6
         print(f"generated {args.lines:,} lines ({size_mb:.0f} MB) in {time.perf_counter() - started:.0f} s")
-        url = fresh_database("creditgraph_bench_import")
-        env = {**os.environ, "DATABASE_URL": url, "CREDITGRAPH_HOME": tmp, "CREDITGRAPH_SECRET_KEY": "bench"}
+        url = databases.enter_context(dedicated_database("creditgraph_bench_import"))
+        env = {**os.environ, "DATABASE_URL": url, "CREDITGRAPH_HOME": tmp, "CREDITGRAPH_SECRET_KEY": SECRET}
         cli = [sys.executable, "-m", "creditgraph.cli"]
         subprocess.run([*cli, "outbox"], env=env, check=True, capture_output=True)  # migrate first
         started = time.perf_counter()
@@ -83,7 +64,7 @@ def main() -> int:
             proc = subprocess.Popen([*cli, "import", str(path)], env=env, stdout=stdout, stderr=stderr)
             peak_mb = 0.0
             while proc.poll() is None:
-                peak_mb = max(peak_mb, high_water_mb(proc.pid))
+                peak_mb = max(peak_mb, memory_mb(proc.pid, "VmHWM"))  # NaN once it has exited: max keeps the peak
                 time.sleep(0.2)
             elapsed = time.perf_counter() - started
             stdout.seek(0)
@@ -91,13 +72,10 @@ def main() -> int:
             output, errors = stdout.read().decode(), stderr.read().decode()
         print(output.strip().splitlines()[-1] if output.strip() else errors[-2000:])
         import_rate = args.lines / elapsed
-        baseline = copy_rate(fresh_database("creditgraph_bench_copy"), path, args.lines)
+        baseline = copy_rate(databases.enter_context(dedicated_database("creditgraph_bench_copy")), path, args.lines)
         print(f"import:   {import_rate:,.0f} lines/s ({elapsed:.0f} s), peak RSS {peak_mb:.0f} MB")
         print(f"COPY:     {baseline:,.0f} lines/s (baseline: same lines, same server)")
         print(f"ratio import/COPY: {import_rate / baseline:.3f}")
-        for name in ("creditgraph_bench_import", "creditgraph_bench_copy"):
-            with psycopg.connect(ADMIN, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     return 0 if proc.returncode in (0, 1) else proc.returncode
 
 

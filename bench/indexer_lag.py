@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import os
 import random
-import socket
 import sys
 import time
 from collections import defaultdict
@@ -37,18 +36,18 @@ from elasticsearch import AsyncElasticsearch
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import text
 
-from bench.indexer_common import (
-    bench_database,
-    bench_engine,
+from bench.common import (
+    bench_environment,
     bench_runtime,
-    bench_settings,
+    build_documents,
+    creditgraph_environment,
+    free_port,
     import_demo,
     percentile,
-    worker_environment,
 )
 from credit.runtime import Runtime
 from credit.search.client import create_versioned_index
-from indexers.documents import SubjectDocument, read_documents
+from indexers.documents import SubjectDocument
 from indexers.reindex import reindex
 
 TARGET_P99 = 1.0
@@ -249,12 +248,6 @@ async def _scrape(port: int, name: str) -> float:
     return 0.0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def _until_listening(runtime: Runtime, port: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -279,11 +272,7 @@ async def _until_listening(runtime: Runtime, port: int, timeout: float = 60) -> 
 
 async def run(args: argparse.Namespace) -> float:
     random.seed(args.seed)
-    with (
-        bench_database("creditgraph_bench_lag") as database,
-        bench_engine() as engine,
-        bench_settings(database, engine.url) as settings,
-    ):
+    with bench_environment("creditgraph_bench_lag") as settings:
         async with bench_runtime(settings) as runtime:
             seconds = await import_demo(runtime, args.subjects)
             summary = await reindex(runtime)
@@ -294,14 +283,9 @@ async def run(args: argparse.Namespace) -> float:
                 f"{args.rate:.0f} changes/s for {args.seconds:.0f} s; load average {os.getloadavg()[0]:.1f} "
                 f"on {os.cpu_count()} CPUs"
             )
-            async with runtime.sessions() as session:
-                ids = [r[0] for r in (await session.execute(text("SELECT id FROM subjects ORDER BY id"))).all()]
-            documents: dict[int, SubjectDocument] = {}
-            for start in range(0, len(ids), 1000):
-                documents.update((await read_documents(runtime, ids[start : start + 1000])).documents)
-            engine_lags = await baseline(runtime, documents, args)
+            engine_lags = await baseline(runtime, await build_documents(runtime), args)
 
-            port = _free_port()
+            port = free_port()
             worker = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
@@ -310,7 +294,7 @@ async def run(args: argparse.Namespace) -> float:
                 "--metrics-port",
                 str(port),
                 cwd=ROOT,
-                env=worker_environment(settings),
+                env=creditgraph_environment(settings),
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL,
             )

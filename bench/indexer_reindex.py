@@ -21,25 +21,14 @@ import time
 from typing import Any
 
 from elasticsearch.helpers import async_bulk
-from sqlalchemy import select
 
-from bench.indexer_common import bench_database, bench_engine, bench_runtime, bench_settings, import_demo, median
-from credit.models import Subject
+from bench.common import bench_environment, bench_runtime, build_documents, import_demo, median
 from credit.runtime import Runtime
 from credit.search.client import create_versioned_index, ensure_alias
-from indexers.documents import SubjectDocument, read_documents
+from indexers.documents import SubjectDocument
 from indexers.reindex import BATCH, BULK_SETTINGS, reindex
 
 TARGET = 0.7
-
-
-async def build_all(runtime: Runtime) -> dict[int, SubjectDocument]:
-    async with runtime.sessions() as session:
-        ids = list((await session.scalars(select(Subject.id).order_by(Subject.id))).all())
-    documents: dict[int, SubjectDocument] = {}
-    for start in range(0, len(ids), 1000):
-        documents.update((await read_documents(runtime, ids[start : start + 1000])).documents)
-    return documents
 
 
 async def raw_load(runtime: Runtime, documents: dict[int, SubjectDocument], round_: int) -> float:
@@ -64,18 +53,14 @@ async def raw_load(runtime: Runtime, documents: dict[int, SubjectDocument], roun
 
 
 async def run(subjects: int, rounds: int) -> float:
-    with (
-        bench_database("creditgraph_bench_reindex") as database,
-        bench_engine() as engine,
-        bench_settings(database, engine.url) as settings,
-    ):
+    with bench_environment("creditgraph_bench_reindex") as settings:
         async with bench_runtime(settings) as runtime:
             assert runtime.search is not None
             seconds = await import_demo(runtime, subjects)
             print(f"imported {subjects:,} demo subjects in {seconds:.1f} s; load average {os.getloadavg()[0]:.1f}")
             await ensure_alias(runtime.search, runtime.alias)
             started = time.perf_counter()
-            documents = await build_all(runtime)
+            documents = await build_documents(runtime)
             build = time.perf_counter() - started
             print(f"built {len(documents):,} documents for the baseline in {build:.1f} s (not timed below)")
             raw_rates: list[float] = []

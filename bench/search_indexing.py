@@ -30,12 +30,30 @@ import orjson
 from elasticsearch import AsyncElasticsearch
 from pypinyin import Style, lazy_pinyin
 
-from bench.search_common import VAULT, demo_subject_lines, osmem_engine, snapshot_of_line
+from bench.common import VAULT, demo_subject_lines, osmem_engine
+from credit.enums import SubjectKind
 from credit.search import document as document_module
 from credit.search.client import load_index_config, make_search_client
 from credit.search.document import SubjectSnapshot, build_document
 from credit.search.names import normalize_name, strip_company_forms
 from credit.search.query import SearchFilter, build_search_body
+
+
+def snapshot_of_line(subject_id: int, line: dict[str, Any]) -> SubjectSnapshot:
+    """A snapshot of a demo subject line without records (name fields are what indexing costs)."""
+    return SubjectSnapshot(
+        id=subject_id,
+        kind=SubjectKind(line["kind"]),
+        code=line["code"],
+        name=line["name"],
+        former_names=tuple(line.get("formerNames") or ()),
+        region_code=line.get("regionCode"),
+        revision=1,
+        categories=(),
+        active_flag_codes=(),
+        has_active_punishment=False,
+    )
+
 
 # --- the reference builder (what `_name_fields` did before the cached, segment-once romanisation) ----
 

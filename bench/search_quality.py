@@ -49,7 +49,6 @@ the first 10 hits (0 when none is correct).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import random
 import time
@@ -61,14 +60,7 @@ from typing import Any
 import opencc
 from sqlalchemy import text
 
-from bench.search_common import (
-    VAULT,
-    bench_settings,
-    dedicated_database,
-    demo_subject_lines,
-    load_demo,
-    osmem_engine,
-)
+from bench.common import VAULT, add_environment_options, run_on_demo
 from credit.identifiers import normalize_any_code
 from credit.search.names import normalize_name, romanise, romanise_prefix, strip_company_forms
 from credit.search.service import search_subjects
@@ -362,22 +354,6 @@ async def evaluate(settings: Any, args: argparse.Namespace, lines: list[dict[str
         dump(args.dump, queries, labels)
 
 
-async def main_async(args: argparse.Namespace) -> None:
-    lines = demo_subject_lines(args.subjects, args.seed)
-    if args.database_url and args.engine_url:  # an environment loaded earlier with the same demo data
-        with bench_settings(args.database_url, args.engine_url) as settings:
-            await evaluate(settings, args, lines)
-        return
-    with (
-        osmem_engine() as engine,
-        dedicated_database(DATABASE) as database,
-        bench_settings(database, engine.url) as settings,
-    ):
-        print(f"loading {args.subjects:,} demo subjects (and their records) ...", flush=True)
-        await load_demo(settings, args.subjects, args.seed)
-        await evaluate(settings, args, lines)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subjects", type=int, default=20_000)
@@ -385,11 +361,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7, help="seed of the demo data")
     parser.add_argument("--query-seed", type=int, default=2024, help="seed of the query set")
     parser.add_argument("--show-misses", type=int, default=5, help="misses listed per type")
-    parser.add_argument("--database-url", help="evaluate on this database, already loaded (with --engine-url)")
-    parser.add_argument("--engine-url", help="... and this engine, indexed by it (nothing is created or dropped)")
+    add_environment_options(parser, "evaluate on")
     parser.add_argument("--dump", help="write every query, its label count, rank and top 3 to this NDJSON file")
-    args = parser.parse_args()
-    asyncio.run(main_async(args))
+    run_on_demo(DATABASE, parser.parse_args(), evaluate)
     return 0
 
 

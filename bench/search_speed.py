@@ -26,8 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,15 +37,13 @@ from typing import Any
 import httpx
 from elasticsearch import ApiError, TransportError
 
-from bench.search_common import (
+from bench.common import (
     VAULT,
-    bench_settings,
-    dedicated_database,
-    demo_subject_lines,
-    load_demo,
-    osmem_engine,
+    add_environment_options,
+    creditgraph_environment,
+    free_port,
     percentile,
-    settings_environment,
+    run_on_demo,
 )
 from bench.search_quality import TYPES, Labels, Query, generate_queries, load_subjects
 from credit.config import Settings
@@ -67,17 +63,11 @@ query Search($query: String!, $first: Int) {
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.asynccontextmanager
 async def api_server(settings: Settings) -> AsyncIterator[str]:
     """`creditgraph serve --no-worker` on a free port; yields the GraphQL URL."""
     port = free_port()
-    env = {**os.environ, **settings_environment(settings), "CREDITGRAPH_ENV": "production"}
+    env = {**creditgraph_environment(settings), "CREDITGRAPH_ENV": "production"}
     command = [sys.executable, "-m", "creditgraph.cli", "serve", "--no-worker", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
     # stderr to a file, not a pipe: a chatty server must never block on a full pipe
@@ -203,22 +193,6 @@ async def run(settings: Settings, args: argparse.Namespace, lines: list[dict[str
     report(timings, failures)
 
 
-async def main_async(args: argparse.Namespace) -> None:
-    lines = demo_subject_lines(args.subjects, args.seed)
-    if args.database_url and args.engine_url:  # an environment loaded earlier with the same demo data
-        with bench_settings(args.database_url, args.engine_url) as settings:
-            await run(settings, args, lines)
-        return
-    with (
-        osmem_engine() as engine,
-        dedicated_database(DATABASE) as database,
-        bench_settings(database, engine.url) as settings,
-    ):
-        print(f"loading {args.subjects:,} demo subjects (and their records) ...", flush=True)
-        await load_demo(settings, args.subjects, args.seed)
-        await run(settings, args, lines)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subjects", type=int, default=100_000)
@@ -226,10 +200,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="times each query is sent, each way")
     parser.add_argument("--seed", type=int, default=7, help="seed of the demo data")
     parser.add_argument("--query-seed", type=int, default=99, help="seed of the query mix")
-    parser.add_argument("--database-url", help="measure against this database, already loaded (with --engine-url)")
-    parser.add_argument("--engine-url", help="... and this engine, indexed by it (nothing is created or dropped)")
-    args = parser.parse_args()
-    asyncio.run(main_async(args))
+    add_environment_options(parser, "measure against")
+    run_on_demo(DATABASE, parser.parse_args(), run)
     return 0
 
 
