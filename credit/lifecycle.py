@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Collection
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from credit.enums import RecordStatus, Role
 from credit.errors import InvalidRequest, NotAllowed, NotFoundError
 from credit.keys import Viewer
-from credit.models import CreditRecord, RecordEvent
+from credit.models import CreditRecord, CreditRepair, Objection, RecordEvent
 from credit.outbox import touch_subjects
 
 #: The credit office: may act on any subject's records and decides objections and repairs.
@@ -58,6 +59,23 @@ async def lock_record(session: AsyncSession, record_id: int) -> CreditRecord:
     if record is None:
         raise NotFoundError("no credit record with this id")
     return record
+
+
+_OnRecord = TypeVar("_OnRecord", Objection, CreditRepair)
+
+
+async def lock_with_record(
+    session: AsyncSession, model: type[_OnRecord], item_id: int, missing: str
+) -> tuple[CreditRecord, _OnRecord]:
+    """An objection or repair application and its record, both locked: the record first (the order
+    every lifecycle command uses), then the item. `missing` is the NOT_FOUND message."""
+    record_id = await session.scalar(select(model.record_id).where(model.id == item_id))
+    if record_id is None:
+        raise NotFoundError(missing)
+    record = await lock_record(session, record_id)
+    item = await session.scalar(select(model).where(model.id == item_id).with_for_update())
+    assert item is not None  # objections and applications are never deleted
+    return record, item
 
 
 def authorize_for_record(viewer: Viewer, record: CreditRecord, action: str) -> None:

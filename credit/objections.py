@@ -33,6 +33,7 @@ from credit.lifecycle import (
     authorize_for_record,
     clean_text,
     lock_record,
+    lock_with_record,
     log_change,
     now,
     require_role,
@@ -108,13 +109,7 @@ async def resolve_objection(
     """Answer a pending objection (credit office only); the record's status follows the outcome."""
     require_role(viewer, OFFICE, "resolveObjection")
     text = clean_text(note, "note", required=False)
-    found = await session.scalar(select(Objection.record_id).where(Objection.id == objection_id))
-    if found is None:
-        raise NotFoundError("no objection with this id")
-    # Lock the record first (the order every lifecycle command uses), then the objection.
-    record = await lock_record(session, found)
-    objection = await session.scalar(select(Objection).where(Objection.id == objection_id).with_for_update())
-    assert objection is not None  # objections are never deleted
+    record, objection = await lock_with_record(session, Objection, objection_id, "no objection with this id")
     if objection.status is not ObjectionStatus.PENDING:
         raise InvalidRequest("this objection was already resolved; an answer is final")
     objection.status = ObjectionStatus.RESOLVED

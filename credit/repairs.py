@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit.enums import RecordCategory, RecordStatus, RepairStatus
-from credit.errors import InvalidRequest, NotFoundError
+from credit.errors import InvalidRequest
 from credit.keys import Viewer
 from credit.lifecycle import (
     OFFICE,
@@ -24,6 +24,7 @@ from credit.lifecycle import (
     authorize_for_record,
     clean_text,
     lock_record,
+    lock_with_record,
     log_change,
     now,
     require_role,
@@ -88,12 +89,9 @@ async def decide_credit_repair(
     """Approve (the record becomes REPAIRED) or reject (nothing changes) a pending application."""
     require_role(viewer, OFFICE, "decideCreditRepair")
     text = clean_text(note, "note", required=False)
-    found = await session.scalar(select(CreditRepair.record_id).where(CreditRepair.id == repair_id))
-    if found is None:
-        raise NotFoundError("no credit repair application with this id")
-    record = await lock_record(session, found)
-    repair = await session.scalar(select(CreditRepair).where(CreditRepair.id == repair_id).with_for_update())
-    assert repair is not None  # applications are never deleted
+    record, repair = await lock_with_record(
+        session, CreditRepair, repair_id, "no credit repair application with this id"
+    )
     if repair.status is not RepairStatus.PENDING:
         raise InvalidRequest(f"this application was already decided ({repair.status.value}); a decision is final")
     target: RecordStatus | None = None
