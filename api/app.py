@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import orjson
 from elasticsearch import ApiError, TransportError
+from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -104,6 +105,18 @@ def create_app(
     async def health(request: Request) -> Response:
         return PlainTextResponse("ok")
 
+    async def ready(request: Request) -> Response:
+        """Readiness for a load balancer: 200 while PostgreSQL answers (searches may still say
+        SERVICE_UNAVAILABLE: `search` tells), 503 when it does not. No addresses, no errors' text."""
+        rt: Runtime = request.app.state.runtime
+        checks = {
+            "database": await _answers(_database_answers(rt)),
+            "search": await _answers(rt.search.ping()) if rt.search is not None else False,
+            "cache": await _answers(rt.broker.ping()),
+        }
+        body = {name: "ok" if good else "unavailable" for name, good in checks.items()}
+        return JSONResponse(body, status_code=200 if checks["database"] else 503)
+
     async def metrics_endpoint(request: Request) -> Response:
         body = await render_metrics(request.app.state.runtime.engine)
         return Response(body, media_type=METRICS_CONTENT_TYPE)
@@ -143,10 +156,24 @@ def create_app(
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_ws),
         Route("/health", health),
+        Route("/ready", ready),
         Route("/metrics", metrics_endpoint),
         *export_routes(),  # /export/disclosures.csv|.ndjson, /feeds/disclosures.atom
     ]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def _database_answers(runtime: Runtime) -> bool:
+    async with runtime.engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    return True
+
+
+async def _answers(check: Awaitable[bool], timeout: float = 2.0) -> bool:
+    try:
+        return bool(await asyncio.wait_for(check, timeout))
+    except Exception:  # any failure means "not ready"; the details stay in the logs of the service
+        return False
 
 
 async def prepare_index(runtime: Runtime) -> None:

@@ -64,6 +64,12 @@ async def post(url: str, query: str) -> dict[str, Any]:
     return dict(response.json())
 
 
+async def ready(graphql_url: str) -> tuple[int, dict[str, str]]:
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.get(graphql_url.removesuffix("/graphql") + "/ready")
+    return response.status_code, dict(response.json())
+
+
 async def test_serves_profiles_while_the_engine_is_down(offline: Offline) -> None:
     url, engine_port, runtime = offline.url, offline.engine_port, offline.runtime
     line = {"type": "subject", "kind": "LEGAL_PERSON", "code": COMPANY, "name": "常州天宁环保科技有限公司"}
@@ -75,6 +81,7 @@ async def test_serves_profiles_while_the_engine_is_down(offline: Offline) -> Non
     [error] = down["errors"]
     assert error["extensions"] == {"code": "SERVICE_UNAVAILABLE"}
     assert "Traceback" not in error["message"] and "127.0.0.1" not in error["message"]
+    assert await ready(url) == (200, {"database": "ok", "search": "unavailable", "cache": "ok"})
 
     engine = await asyncio.to_thread(OsmemServer.start, japanese=False, addr=f"127.0.0.1:{engine_port}")
     try:
@@ -85,6 +92,7 @@ async def test_serves_profiles_while_the_engine_is_down(offline: Offline) -> Non
 
         # The in-process indexer creates the index once the engine answers and indexes the backlog.
         await wait_for(searchable, timeout=60, interval=0.5)
+        assert await ready(url) == (200, {"database": "ok", "search": "ok", "cache": "ok"})
     finally:
         engine.close()
         for pipe in (engine.process.stdin, engine.process.stdout):
