@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import orjson
+import psycopg
 import pytest
 import uvicorn
 from osmem_server import OsmemServer
@@ -98,3 +99,13 @@ async def test_serves_profiles_while_the_engine_is_down(offline: Offline) -> Non
         for pipe in (engine.process.stdin, engine.process.stdout):
             if pipe is not None:
                 pipe.close()
+
+
+async def test_not_ready_without_postgres(offline: Offline, admin_database_url: str) -> None:
+    assert (await ready(offline.url))[0] == 200
+    await offline.runtime.engine.dispose()
+    name = offline.runtime.database_url.rsplit("/", 1)[1].split("?")[0]
+    async with await psycopg.AsyncConnection.connect(admin_database_url, autocommit=True) as conn:
+        await conn.execute(f"DROP DATABASE {name} WITH (FORCE)")  # the API's connections are cut
+    status, body = await ready(offline.url)
+    assert (status, body["database"]) == (503, "unavailable")
