@@ -244,11 +244,19 @@ async def _print_demo_keys(runtime: Runtime) -> None:
             out.print(f"  {role.value:<22} {key}", markup=False)
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _serve(settings: Settings, args: argparse.Namespace, demo_subjects: int | None) -> int:
     import uvicorn
 
     from credit.embedded import EmbeddedSearch, find_search, search_state_file, start_search
 
+    # uvicorn re-raises the signal that stopped it once it has shut down. Left to its default, a
+    # SIGTERM (docker stop, systemd, a supervisor) would end the process on the spot, skipping the
+    # `finally` below and the embedded PostgreSQL's exit hook: leave through SystemExit instead.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     embedded: EmbeddedSearch | None = None
     if args.workers > 1 and settings.redis_url is None:
         # A worker's in-process cache would not hear of changes another worker's indexer applied,

@@ -7,6 +7,7 @@ Run by CI as `python -m tests.smoke`; exits non-zero on any failure.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -82,11 +83,18 @@ def main() -> int:
             },
         ).json()
         assert profile["data"]["subject"]["name"] == node["name"], profile
+        stop(proc)
+        # `docker stop` sends SIGTERM: the embedded PostgreSQL (a daemon in a session of its own)
+        # and the engine must go with the service.
+        deadline = time.monotonic() + 30
+        while (left := processes_using(home)) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not left, f"still running after SIGTERM: {left}"
         print(
             "smoke passed:",
             node["name"],
             profile["data"]["subject"]["creditProfile"]["records"]["totalCount"],
-            "records",
+            "records; nothing left running after SIGTERM",
         )
         return 0
     except Exception as exc:  # report and fail
@@ -95,11 +103,34 @@ def main() -> int:
         print(f"smoke failed: {exc!r}", file=sys.stderr)
         return 1
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop(proc)
+        log.close()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+
+def processes_using(home: Path) -> list[str]:
+    """Command lines of the processes that name `home` (the embedded PostgreSQL does)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if str(home) in cmdline:
+                found.append(cmdline.strip())
+    return found
 
 
 if __name__ == "__main__":
