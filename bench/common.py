@@ -25,12 +25,12 @@ from typing import Any
 import httpx
 import orjson
 import psycopg
-from osmem_server import OsmemServer
 from sqlalchemy import select
 
 from credit.config import Settings
 from credit.crypto import Vault
 from credit.demo import generate
+from credit.embedded import running_engine
 from credit.importer import Importer, ImportSummary
 from credit.models import Subject
 from credit.runtime import Runtime, SearchMode, open_runtime
@@ -65,19 +65,6 @@ def dedicated_database(name: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def osmem_engine() -> Iterator[OsmemServer]:
-    """An osmem-server process of the benchmark's own (Japanese analysis off: not used)."""
-    server = OsmemServer.start(japanese=False)
-    try:
-        yield server
-    finally:
-        server.close()
-        for pipe in (server.process.stdin, server.process.stdout):
-            if pipe is not None:
-                pipe.close()
-
-
-@contextlib.contextmanager
 def bench_settings(database: str, search_url: str) -> Iterator[Settings]:
     """Settings for the benchmark's database and engine (no Redis); rate limits out of the way."""
     with tempfile.TemporaryDirectory(prefix="creditgraph-bench-") as home:
@@ -97,7 +84,7 @@ def bench_settings(database: str, search_url: str) -> Iterator[Settings]:
 @contextlib.contextmanager
 def bench_environment(database: str) -> Iterator[Settings]:
     """A dedicated database `database` and an osmem-server, both the benchmark's own, and settings for them."""
-    with dedicated_database(database) as url, osmem_engine() as engine, bench_settings(url, engine.url) as settings:
+    with dedicated_database(database) as url, running_engine() as engine, bench_settings(url, engine.url) as settings:
         yield settings
 
 

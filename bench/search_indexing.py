@@ -30,7 +30,8 @@ import orjson
 from elasticsearch import AsyncElasticsearch
 from pypinyin import Style, lazy_pinyin
 
-from bench.common import VAULT, demo_subject_lines, osmem_engine
+from bench.common import VAULT, demo_subject_lines
+from credit.embedded import running_engine
 from credit.enums import SubjectKind
 from credit.search import document as document_module
 from credit.search.client import load_index_config, make_search_client
@@ -275,7 +276,7 @@ async def measure_engine(documents: list[dict[str, Any]], rounds: int) -> None:
     ]
     cpu: dict[str, list[float]] = {label: [] for label, _ in variants}
     wall: dict[str, list[float]] = {label: [] for label, _ in variants}
-    with osmem_engine() as server:
+    with running_engine() as server:
         client = make_search_client(server.url, "opensearch", request_timeout=300)
         try:
             tokens = await token_counts(client, config, documents)

@@ -7,9 +7,11 @@ PostgreSQL; other commands on the same home find the running engine through `sea
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,8 +37,28 @@ class EmbeddedSearch:
 
     def close(self, state_file: Path) -> None:
         if self.server is not None:
-            self.server.close()
+            stop_engine(self.server)
             state_file.unlink(missing_ok=True)
+
+
+def stop_engine(server: Any) -> None:
+    """Stop an osmem-server process and close the pipes `OsmemServer.close()` leaves open."""
+    server.close()
+    for pipe in (server.process.stdin, server.process.stdout):
+        if pipe is not None:
+            pipe.close()
+
+
+@contextlib.contextmanager
+def running_engine(addr: str | None = None) -> Iterator[Any]:
+    """An osmem-server of this process's own (on `addr` when given), stopped at the end."""
+    from osmem_server import OsmemServer
+
+    server = OsmemServer.start(japanese=False, addr=addr)
+    try:
+        yield server
+    finally:
+        stop_engine(server)
 
 
 def _state_file(home: Path) -> Path:

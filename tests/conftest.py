@@ -18,6 +18,7 @@ Tests talk to real services, never to mocks of our own components:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import tempfile
@@ -29,8 +30,10 @@ import psycopg
 import pytest
 import redis
 from osmem_server import OsmemServer
+from starlette.applications import Starlette
 
 from credit.config import Settings
+from credit.embedded import running_engine
 from credit.runtime import Runtime, SearchMode, open_runtime
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
@@ -82,12 +85,8 @@ def redis_url() -> str | None:
 
 @pytest.fixture(scope="session")
 def search_server() -> Iterator[OsmemServer]:
-    server = OsmemServer.start(japanese=False)
-    yield server
-    server.close()
-    for pipe in (server.process.stdin, server.process.stdout):
-        if pipe is not None:
-            pipe.close()
+    with running_engine() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -186,22 +185,28 @@ class ApiServer:
         return body
 
 
-@pytest.fixture(scope="session")
-async def api_server(settings: Settings, runtime: Runtime) -> AsyncIterator[ApiServer]:
+@contextlib.asynccontextmanager
+async def serving(app: Starlette, log_level: str = "warning") -> AsyncIterator[str]:
+    """`app` served by uvicorn on a free loopback port in this event loop; yields its base URL."""
     import uvicorn
 
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture(scope="session")
+async def api_server(settings: Settings, runtime: Runtime) -> AsyncIterator[ApiServer]:
     from api.app import create_app
 
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings, runtime=runtime, run_worker=True), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    yield ApiServer(f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    await task
+    async with serving(create_app(settings, runtime=runtime, run_worker=True)) as url:
+        yield ApiServer(url)

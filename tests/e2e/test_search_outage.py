@@ -3,7 +3,6 @@ searches answer SERVICE_UNAVAILABLE, and search comes back by itself once the en
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,13 +12,12 @@ import httpx
 import orjson
 import psycopg
 import pytest
-import uvicorn
-from osmem_server import OsmemServer
 
 from api.app import create_app
+from credit.embedded import running_engine
 from credit.importer import Importer
 from credit.runtime import Runtime, SearchMode, open_runtime
-from tests.conftest import free_port, wait_for
+from tests.conftest import free_port, serving, wait_for
 from tests.fault.support import dedicated_database, settings_for
 
 COMPANY = "91110000600037341L"
@@ -41,21 +39,11 @@ async def offline(admin_database_url: str, tmp_path_factory: pytest.TempPathFact
         settings = settings_for(
             database_url, f"http://127.0.0.1:{engine_port}", tmp_path_factory.mktemp("outage"), f"o{os.getpid()}_"
         )
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(settings, run_worker=True), host="127.0.0.1", port=port, log_level="critical")
-        )
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.02)
-        try:
-            async with open_runtime(settings, search=SearchMode.NONE) as runtime:
-                yield Offline(f"http://127.0.0.1:{port}/graphql", engine_port, runtime)
-        finally:
-            server.should_exit = True
-            await task
+        async with (
+            serving(create_app(settings, run_worker=True), log_level="critical") as url,
+            open_runtime(settings, search=SearchMode.NONE) as runtime,
+        ):
+            yield Offline(f"{url}/graphql", engine_port, runtime)
 
 
 async def post(url: str, query: str) -> dict[str, Any]:
@@ -84,8 +72,7 @@ async def test_serves_profiles_while_the_engine_is_down(offline: Offline) -> Non
     assert "Traceback" not in error["message"] and "127.0.0.1" not in error["message"]
     assert await ready(url) == (200, {"database": "ok", "search": "unavailable", "cache": "ok"})
 
-    engine = await asyncio.to_thread(OsmemServer.start, japanese=False, addr=f"127.0.0.1:{engine_port}")
-    try:
+    with running_engine(f"127.0.0.1:{engine_port}"):
 
         async def searchable() -> bool:
             answer = await post(url, SEARCH)
@@ -94,11 +81,6 @@ async def test_serves_profiles_while_the_engine_is_down(offline: Offline) -> Non
         # The in-process indexer creates the index once the engine answers and indexes the backlog.
         await wait_for(searchable, timeout=60, interval=0.5)
         assert await ready(url) == (200, {"database": "ok", "search": "ok", "cache": "ok"})
-    finally:
-        engine.close()
-        for pipe in (engine.process.stdin, engine.process.stdout):
-            if pipe is not None:
-                pipe.close()
 
 
 async def test_not_ready_without_postgres(offline: Offline, admin_database_url: str) -> None:

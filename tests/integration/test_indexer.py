@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING
 
 import httpx
 import orjson
@@ -37,11 +36,8 @@ from indexers.documents import VERSION_DAY_BITS, SubjectDocument, load_documents
 from indexers.reindex import _delete_vanished, reindex
 from indexers.sweeper import Sweeper, record_boundaries, sweep_due
 from indexers.worker import CHANNEL, Indexer
-from tests.conftest import free_port, wait_for
+from tests.conftest import free_port, serving, wait_for
 from tests.fault.support import ROOT, compare_index, dedicated_database, own_runtime, reset, settings_for
-
-if TYPE_CHECKING:
-    import uvicorn
 
 
 @pytest.fixture(scope="module")
@@ -468,8 +464,6 @@ class TestMetrics:
     async def test_metrics_endpoint_reports_the_outbox_and_the_indexer(
         self, rt: Runtime, indexer_settings: Settings
     ) -> None:
-        import uvicorn
-
         from api.app import create_app
 
         await load_demo(rt, 5)
@@ -484,23 +478,11 @@ class TestMetrics:
                 )
             )
             await conn.execute(text("UPDATE outbox SET created_at = now() - interval '90 s' WHERE subject_id = 1"))
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(indexer_settings, runtime=rt, run_worker=False),
-                host="127.0.0.1",
-                port=port,
-                log_level="warning",
-            )
-        )
-        task = asyncio.create_task(server.serve())
-        try:
-            await wait_for(lambda: _started(server), timeout=10, interval=0.02)
-            async with httpx.AsyncClient() as http:
-                response = await http.get(f"http://127.0.0.1:{port}/metrics")
-        finally:
-            server.should_exit = True
-            await task
+        async with (
+            serving(create_app(indexer_settings, runtime=rt, run_worker=False)) as url,
+            httpx.AsyncClient() as http,
+        ):
+            response = await http.get(f"{url}/metrics")
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/plain")
         values = {
@@ -519,10 +501,6 @@ class TestMetrics:
 async def _empty(runtime: Runtime) -> bool:
     async with runtime.sessions() as session:
         return (await session.scalar(select(func.count()).select_from(OutboxEntry))) == 0
-
-
-async def _started(server: uvicorn.Server) -> bool:
-    return bool(server.started)
 
 
 async def _relistening(listening: Callable[[], Awaitable[list[int]]], old_pid: int) -> bool:

@@ -20,6 +20,7 @@ from osmem_server import OsmemServer
 from stdnum.cn import ric, uscc
 
 from credit.crypto import Vault
+from credit.embedded import running_engine
 from credit.enums import RecordCategory, SubjectKind
 from credit.search import (
     Cursor,
@@ -147,12 +148,8 @@ def _raw_cursor(payload: object) -> str:
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[OsmemServer]:
-    server = OsmemServer.start(japanese=False)
-    yield server
-    server.close()
-    # OsmemServer.close() leaves the startup pipe open (a ResourceWarning under filterwarnings=error).
-    if server.process.stdout is not None:
-        server.process.stdout.close()
+    with running_engine() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

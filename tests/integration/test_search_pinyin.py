@@ -11,6 +11,7 @@ from elasticsearch import AsyncElasticsearch
 from osmem_server import OsmemServer
 
 from credit.crypto import Vault
+from credit.embedded import running_engine
 from credit.enums import SubjectKind
 from credit.search import SubjectSnapshot, build_document, ensure_alias, make_search_client, search_subjects
 from credit.search.query import SearchFilter, build_search_body, pinyin_grams
@@ -51,12 +52,8 @@ def snapshot(subject_id: int, name: str) -> SubjectSnapshot:
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[OsmemServer]:
-    server = OsmemServer.start(japanese=False)
-    yield server
-    server.close()
-    for pipe in (server.process.stdin, server.process.stdout):
-        if pipe is not None:
-            pipe.close()
+    with running_engine() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
