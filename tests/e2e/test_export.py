@@ -26,6 +26,7 @@ from tests.integration.feed_data import (
     TODAY,
     company,
     drain_outbox,
+    expected_ids,
     import_lines,
     mixed_records,
     person,
@@ -36,20 +37,6 @@ from tests.integration.feed_data import (
 PERSON_NAME = "司马相如"
 PERSON_ID = resident_id("320411", "19850505", 77)
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-async def expected_ids(runtime: Runtime, where: str = "true", params: dict[str, Any] | None = None) -> list[int]:
-    async with runtime.engine.connect() as conn:
-        rows = await conn.execute(
-            text(
-                "SELECT r.id FROM records r JOIN subjects s ON s.id = r.subject_id"
-                " WHERE r.status IN ('ACTIVE', 'UNDER_OBJECTION')"
-                " AND (r.disclosure_until IS NULL OR r.disclosure_until >= CURRENT_DATE)"
-                f" AND {where} ORDER BY r.published_on DESC, r.id DESC"
-            ),
-            params or {},
-        )
-        return [row.id for row in rows]
 
 
 @pytest.fixture

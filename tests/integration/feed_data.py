@@ -109,3 +109,18 @@ async def record_ids(runtime: Runtime, where: str = "true", params: dict[str, An
     async with runtime.engine.connect() as conn:
         rows = await conn.execute(text(f"SELECT id FROM records WHERE {where} ORDER BY id"), params or {})
         return [row.id for row in rows]
+
+
+async def expected_ids(runtime: Runtime, where: str = "true", params: dict[str, Any] | None = None) -> list[int]:
+    """Records in disclosure, newest first, computed independently of `credit.disclosures`."""
+    async with runtime.engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT r.id FROM records r JOIN subjects s ON s.id = r.subject_id"
+                " WHERE r.status IN ('ACTIVE', 'UNDER_OBJECTION')"
+                " AND (r.disclosure_until IS NULL OR r.disclosure_until >= CURRENT_DATE)"
+                f" AND {where} ORDER BY r.published_on DESC, r.id DESC"
+            ),
+            params or {},
+        )
+        return [row.id for row in rows]

@@ -32,6 +32,7 @@ from tests.integration.feed_data import (
     AUTHORITIES,
     TODAY,
     company,
+    expected_ids,
     import_lines,
     mixed_records,
     record,
@@ -71,21 +72,6 @@ async def feed(runtime: Runtime, **variables: Any) -> dict[str, Any]:
 
 def ids_of(connection: dict[str, Any]) -> list[int]:
     return [int(edge["node"]["id"]) for edge in connection["edges"]]
-
-
-async def expected_ids(runtime: Runtime, where: str = "true", params: dict[str, Any] | None = None) -> list[int]:
-    """Records in disclosure, newest first, computed independently of `credit.disclosures`."""
-    async with runtime.engine.connect() as conn:
-        rows = await conn.execute(
-            text(
-                "SELECT r.id FROM records r JOIN subjects s ON s.id = r.subject_id"
-                " WHERE r.status IN ('ACTIVE', 'UNDER_OBJECTION')"
-                " AND (r.disclosure_until IS NULL OR r.disclosure_until >= CURRENT_DATE)"
-                f" AND {where} ORDER BY r.published_on DESC, r.id DESC"
-            ),
-            params or {},
-        )
-        return [row.id for row in rows]
 
 
 async def page_all(runtime: Runtime, first: int, filter: dict[str, Any] | None = None) -> list[int]:
