@@ -41,7 +41,7 @@ from bench.common import (
     post_load,
     wait_http,
 )
-from credit.config import Settings
+from credit.platform.config import Settings
 
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 DB = "creditgraph_bench_abuse"
@@ -178,7 +178,7 @@ def main() -> int:
     with bench_environment(DB) as settings:
         asyncio.run(load_demo(settings, args.subjects))
         port = free_port()
-        command = [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_environment", "--log-level"]
+        command = [sys.executable, "-m", "uvicorn", "--factory", "api.http.app:app_from_environment", "--log-level"]
         command += ["warning", "--host", "127.0.0.1", "--port", str(port)]
         command += ["--proxy-headers", "--forwarded-allow-ips", "127.0.0.1"]
         environment = server_environment(settings, redis)

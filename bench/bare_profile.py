@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from credit.config import Settings
-from credit.crypto import vault_from_settings
-from credit.db import make_async_engine, session_factory
-from credit.identifiers import normalize_any_code
 from credit.models import CreditRecord, Subject
+from credit.platform.config import Settings
+from credit.platform.crypto import vault_from_settings
+from credit.platform.db import make_async_engine, session_factory
+from credit.subjects.identifiers import normalize_any_code
 
 settings = Settings()
 engine = make_async_engine(settings.database_url or "", 10)

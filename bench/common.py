@@ -2,8 +2,8 @@
 
 PostgreSQL: `BENCH_ADMIN_DATABASE_URL` (default postgresql://postgres@127.0.0.1:5432/postgres) is only
 used to create a benchmark's own database (next to it, on the same server) and to drop it at the end;
-nothing else is touched. Search: an osmem-server of the benchmark's own. Data: `credit.demo.generate`,
-loaded through the real `credit.importer.Importer` (and, where needed, the real full reindex).
+nothing else is touched. Search: an osmem-server of the benchmark's own. Data: `creditgraph.demo.generator.generate`,
+loaded through the real `credit.records.importer.Importer` (and, where needed, the real full reindex).
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ import orjson
 import psycopg
 from sqlalchemy import select
 
-from credit.config import Settings
-from credit.crypto import Vault
-from credit.demo import generate
-from credit.embedded import running_engine
-from credit.importer import Importer, ImportSummary
 from credit.models import Subject
-from credit.runtime import Runtime, SearchMode, open_runtime
+from credit.platform.config import Settings
+from credit.platform.crypto import Vault
+from credit.platform.embedded import running_engine
+from credit.platform.runtime import Runtime, SearchMode, open_runtime
+from credit.records.importer import Importer, ImportSummary
+from creditgraph.demo.generator import generate
 from indexers.documents import SubjectDocument, read_documents
 from indexers.reindex import reindex
 
@@ -119,7 +119,7 @@ async def bench_runtime(settings: Settings) -> AsyncIterator[Runtime]:
 
 
 def demo_subject_lines(subjects: int, seed: int = 7) -> list[dict[str, Any]]:
-    """The subject lines of the demo data set (the first `subjects` lines of `credit.demo.generate`)."""
+    """The subject lines of the demo data set (the first `subjects` lines of `creditgraph.demo.generator.generate`)."""
     return list(itertools.islice(generate(subjects, seed=seed), subjects))
 
 

@@ -24,7 +24,7 @@ import orjson
 import psycopg
 
 from bench.common import SECRET, dedicated_database, memory_mb
-from credit.demo import generate
+from creditgraph.demo.generator import generate
 
 
 def write_lines(path: Path, lines: int) -> None:

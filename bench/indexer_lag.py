@@ -45,7 +45,7 @@ from bench.common import (
     import_demo,
     percentile,
 )
-from credit.runtime import Runtime
+from credit.platform.runtime import Runtime
 from credit.search.client import create_versioned_index
 from indexers.documents import SubjectDocument
 from indexers.reindex import reindex

@@ -23,7 +23,7 @@ from typing import Any
 from elasticsearch.helpers import async_bulk
 
 from bench.common import bench_environment, bench_runtime, build_documents, import_demo, median
-from credit.runtime import Runtime
+from credit.platform.runtime import Runtime
 from credit.search.client import create_versioned_index, ensure_alias
 from indexers.documents import SubjectDocument
 from indexers.reindex import BATCH, BULK_SETTINGS, reindex

@@ -23,7 +23,7 @@ import sys
 import orjson
 
 from bench.common import bench_environment, creditgraph_environment, free_port, memory_mb, post_load, wait_http
-from credit.demo import generate
+from creditgraph.demo.generator import generate
 
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 DB = "creditgraph_bench_profile"
@@ -56,7 +56,9 @@ def measure(env: dict[str, str], args: argparse.Namespace, names: list[str], cod
     """Start the API and the bare endpoint (one uvicorn worker each), drive both, print the figures."""
     api_port, bare_port = free_port(), free_port()
     uvicorn = [sys.executable, "-m", "uvicorn", "--log-level", "warning", "--host", "127.0.0.1"]
-    api = subprocess.Popen([*uvicorn, "--factory", "api.app:app_from_environment", "--port", str(api_port)], env=env)
+    api = subprocess.Popen(
+        [*uvicorn, "--factory", "api.http.app:app_from_environment", "--port", str(api_port)], env=env
+    )
     bare = subprocess.Popen([*uvicorn, "bench.bare_profile:app", "--port", str(bare_port)], env=env)
     try:
         wait_http(f"http://127.0.0.1:{api_port}/health", api)

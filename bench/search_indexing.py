@@ -31,8 +31,8 @@ from elasticsearch import AsyncElasticsearch
 from pypinyin import Style, lazy_pinyin
 
 from bench.common import VAULT, demo_subject_lines
-from credit.embedded import running_engine
 from credit.enums import SubjectKind
+from credit.platform.embedded import running_engine
 from credit.search import document as document_module
 from credit.search.client import load_index_config, make_search_client
 from credit.search.document import SubjectSnapshot, build_document

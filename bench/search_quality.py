@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.search_quality [--subjects 20000] [--per-type 80] [--show-misses 5]
 
-The demo data set (`credit.demo.generate`) is loaded into a PostgreSQL database of its own through
+The demo data set (`creditgraph.demo.generator.generate`) is loaded into a PostgreSQL database of its own through
 the real importer, indexed by the real full reindex into an osmem-server of its own, and searched
 through `credit.search.service.search_subjects` (the function behind `searchSubjects`, PUBLIC viewer,
 first 10). The database is dropped at the end.
@@ -61,9 +61,9 @@ import opencc
 from sqlalchemy import text
 
 from bench.common import VAULT, add_environment_options, run_on_demo
-from credit.identifiers import normalize_any_code
 from credit.search.names import normalize_name, romanise, romanise_prefix, strip_company_forms
 from credit.search.service import search_subjects
+from credit.subjects.identifiers import normalize_any_code
 
 DATABASE = "creditgraph_bench_search_quality"
 TYPES = (
@@ -277,7 +277,7 @@ def generate_queries(labels: Labels, per_type: int, seed: int) -> list[Query]:
 
 async def load_subjects(settings: Any, lines: list[dict[str, Any]]) -> list[Subject]:
     """The demo subjects with their database ids (matched on the keyed blind index of the code)."""
-    from credit.runtime import SearchMode, open_runtime
+    from credit.platform.runtime import SearchMode, open_runtime
 
     async with open_runtime(settings, search=SearchMode.NONE) as runtime, runtime.engine.connect() as conn:
         rows = (await conn.execute(text("SELECT id, code_index FROM subjects"))).all()
@@ -292,7 +292,7 @@ async def load_subjects(settings: Any, lines: list[dict[str, Any]]) -> list[Subj
 
 
 async def run_queries(settings: Any, queries: list[Query]) -> float:
-    from credit.runtime import SearchMode, open_runtime
+    from credit.platform.runtime import SearchMode, open_runtime
 
     async with open_runtime(settings, search=SearchMode.CONNECT, migrate=False) as runtime:
         assert runtime.search is not None

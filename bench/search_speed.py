@@ -46,7 +46,7 @@ from bench.common import (
     run_on_demo,
 )
 from bench.search_quality import TYPES, Labels, Query, generate_queries, load_subjects
-from credit.config import Settings
+from credit.platform.config import Settings
 from credit.search.client import make_search_client
 from credit.search.query import SearchFilter, build_search_body
 

@@ -15,9 +15,9 @@ from typing import IO
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from credit.config import Settings, get_settings, pool_size_per_worker
 from credit.enums import Role
-from credit.runtime import Runtime, SearchMode, open_runtime
+from credit.platform.config import Settings, get_settings, pool_size_per_worker
+from credit.platform.runtime import Runtime, SearchMode, open_runtime
 
 err = Console(stderr=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -44,7 +44,7 @@ def _lines(stream: IO[bytes]) -> Iterator[bytes]:
 
 
 async def _import(settings: Settings, path: str) -> int:
-    from credit.importer import Importer
+    from credit.records.importer import Importer
 
     async with open_runtime(settings, search=SearchMode.NONE) as runtime:
         with progress("importing") as bar:
@@ -70,9 +70,9 @@ async def _import(settings: Settings, path: str) -> int:
 async def _create_key(settings: Settings, role: Role, name: str, subject_code: str | None) -> int:
     from sqlalchemy import select
 
-    from credit.identifiers import normalize_any_code
-    from credit.keys import create_key
+    from credit.access.keys import create_key
     from credit.models import Subject
+    from credit.subjects.identifiers import normalize_any_code
 
     async with open_runtime(settings, search=SearchMode.NONE) as runtime, runtime.sessions.begin() as session:
         subject_id = None
@@ -163,7 +163,7 @@ async def _reindex(settings: Settings) -> int:
 
 
 async def _outbox(settings: Settings, action: str, ids: list[int] | None) -> int:
-    from indexers.deadletters import dead_letters, replay
+    from credit.outbox.deadletters import dead_letters, replay
     from indexers.metrics import outbox_stats
 
     async with open_runtime(settings, search=SearchMode.NONE) as runtime:
@@ -211,8 +211,8 @@ async def _prepare(settings: Settings, fresh_engine: bool, demo_subjects: int | 
 async def _load_demo(runtime: Runtime, subjects: int) -> None:
     import orjson
 
-    from credit.demo import generate
-    from credit.importer import Importer
+    from credit.records.importer import Importer
+    from creditgraph.demo.generator import generate
 
     with progress("loading demo data") as bar:
         importer = Importer(runtime.sessions, runtime.vault, actor="demo", on_progress=lambda s: _advance(bar, s.lines))
@@ -226,7 +226,7 @@ async def _load_demo(runtime: Runtime, subjects: int) -> None:
 async def _print_demo_keys(runtime: Runtime) -> None:
     from sqlalchemy import func, select, update
 
-    from credit.keys import create_key
+    from credit.access.keys import create_key
     from credit.models import ApiKey, CreditRecord
 
     async with runtime.sessions.begin() as session:
@@ -251,7 +251,7 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 def _serve(settings: Settings, args: argparse.Namespace, demo_subjects: int | None) -> int:
     import uvicorn
 
-    from credit.embedded import EmbeddedSearch, find_search, search_state_file, start_search
+    from credit.platform.embedded import EmbeddedSearch, find_search, search_state_file, start_search
 
     # uvicorn re-raises the signal that stopped it once it has shut down. Left to its default, a
     # SIGTERM (docker stop, systemd, a supervisor) would end the process on the spot, skipping the
@@ -287,7 +287,7 @@ def _serve(settings: Settings, args: argparse.Namespace, demo_subjects: int | No
             " database connections each)"
         )
         uvicorn.run(
-            "api.app:app_from_environment",
+            "api.http.app:app_from_environment",
             factory=True,
             host=args.host,
             port=args.port,

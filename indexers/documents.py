@@ -17,14 +17,14 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from credit.crypto import Vault
 from credit.enums import SubjectKind
 from credit.models import Subject
-from credit.profile import load_facts
+from credit.platform.crypto import Vault
+from credit.platform.runtime import Runtime
 from credit.rules.facts import RecordFacts
 from credit.rules.flags import derive_flags, in_public_disclosure, next_time_boundary
-from credit.runtime import Runtime
 from credit.search.document import SubjectSnapshot, build_document
+from credit.subjects.profile import load_facts
 
 log = logging.getLogger("creditgraph.indexer")
 

@@ -31,10 +31,10 @@ from elasticsearch import AsyncElasticsearch
 from sqlalchemy import insert, select, text
 
 from credit.models import OutboxEntry, Subject
-from credit.runtime import Runtime
+from credit.platform.runtime import Runtime
 from credit.search.client import concrete_indices, create_versioned_index, load_index_config
-from indexers.bulk import EngineUnavailable, write_documents
 from indexers.documents import DocumentBatch, read_documents
+from indexers.writes import EngineUnavailable, write_documents
 
 log = logging.getLogger("creditgraph.reindex")
 

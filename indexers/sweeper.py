@@ -29,10 +29,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from credit.outbox import touch_subjects
-from credit.profile import load_facts
+from credit.outbox.queue import touch_subjects
+from credit.platform.runtime import Runtime
 from credit.rules.flags import next_time_boundary
-from credit.runtime import Runtime
+from credit.subjects.profile import load_facts
 from indexers import metrics
 from indexers.documents import SubjectDocument
 

@@ -2,7 +2,7 @@
 
 Rows are claimed with `FOR UPDATE SKIP LOCKED` so several workers share the queue; rows of one
 subject are coalesced into one write; the subject's revision is the document's external version, so
-a duplicate or late write is rejected by the engine as stale and is harmless (indexers/bulk.py).
+a duplicate or late write is rejected by the engine as stale and is harmless (indexers/writes.py).
 Documents are read in one REPEATABLE READ snapshot taken after the claim, so every claimed change is
 in it. LISTEN/NOTIFY wakes the worker as soon as a change commits; polling every `poll_interval`
 seconds covers a lost notification or a dropped LISTEN connection.
@@ -40,14 +40,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from credit.db import libpq_url
-from credit.profile_cache import mark_indexed
-from credit.runtime import Runtime
+from credit.platform.db import libpq_url
+from credit.platform.runtime import Runtime
 from credit.search.client import concrete_indices, ensure_alias
+from credit.subjects.profile_cache import mark_indexed
 from indexers import metrics
-from indexers.bulk import EngineUnavailable, WriteResult, write_documents
 from indexers.documents import LOCK_TIMEOUT, DocumentBatch, read_documents
 from indexers.sweeper import Sweeper, record_boundaries
+from indexers.writes import EngineUnavailable, WriteResult, write_documents
 
 log = logging.getLogger("creditgraph.indexer")
 

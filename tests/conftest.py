@@ -32,9 +32,9 @@ import redis
 from osmem_server import OsmemServer
 from starlette.applications import Starlette
 
-from credit.config import Settings
-from credit.embedded import running_engine
-from credit.runtime import Runtime, SearchMode, open_runtime
+from credit.platform.config import Settings
+from credit.platform.embedded import running_engine
+from credit.platform.runtime import Runtime, SearchMode, open_runtime
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
@@ -54,7 +54,7 @@ def admin_database_url() -> Iterator[str]:
     if _postgres_answers(url):
         yield url
         return
-    from credit.embedded import start_postgres
+    from credit.platform.embedded import start_postgres
 
     with tempfile.TemporaryDirectory(prefix="creditgraph-pg-") as tmp:
         yield start_postgres(Path(tmp))
@@ -206,7 +206,7 @@ async def serving(app: Starlette, log_level: str = "warning") -> AsyncIterator[s
 
 @pytest.fixture(scope="session")
 async def api_server(settings: Settings, runtime: Runtime) -> AsyncIterator[ApiServer]:
-    from api.app import create_app
+    from api.http.app import create_app
 
     async with serving(create_app(settings, runtime=runtime, run_worker=True)) as url:
         yield ApiServer(url)

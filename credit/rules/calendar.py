@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 import chinese_calendar
 
-from credit.config import Settings
+from credit.platform.config import Settings
 
 _ONE_DAY = timedelta(days=1)
 

@@ -5,7 +5,7 @@ The policy documents publish this as the "four lists" (四张清单): the typica
 punishment measures (惩戒措施清单). Here the two measure lists are `measures` (each with its legal
 basis and implementing agency) and the two scope lists are `rules` with `scope` TRUST or
 DISHONESTY; a rule matches records and names the measures they bring. The catalogue is data
-(`credit/data/measures.json`); this module validates it and answers `measures_for(record)`.
+(`credit/rules/data/measures.json`); this module validates it and answers `measures_for(record)`.
 
 File format (one JSON object; keys starting with "_" are comments and are ignored)::
 
@@ -206,11 +206,11 @@ def parse_catalogue(document: object, source: str = "<catalogue>") -> Catalogue:
 
 
 def load_catalogue(path: Path | None = None) -> Catalogue:
-    """Load and validate a catalogue file; by default the packaged `credit/data/measures.json`."""
+    """Load and validate a catalogue file; by default the packaged `credit/rules/data/measures.json`."""
     try:
         if path is None:
-            source = "credit/data/measures.json"
-            text = resources.files("credit").joinpath("data", "measures.json").read_text(encoding="utf-8")
+            source = "credit/rules/data/measures.json"
+            text = resources.files("credit.rules").joinpath("data", "measures.json").read_text(encoding="utf-8")
         else:
             source = str(path)
             text = path.read_text(encoding="utf-8")

@@ -1,6 +1,6 @@
 """Disclosure periods (公示期限): how long a record stays in public disclosure.
 
-The table is data (`credit/data/disclosure_periods.json`, each entry with its `source`); this
+The table is data (`credit/rules/data/disclosure_periods.json`, each entry with its `source`); this
 module validates it and computes a record's `DisclosurePeriod`.
 
 Counting follows the Civil Code (《中华人民共和国民法典》第二百零一条、第二百零二条): the first day is
@@ -240,11 +240,11 @@ def parse_disclosure_table(document: object, source: str = "<disclosure periods>
 
 
 def load_disclosure_table(path: Path | None = None) -> DisclosureTable:
-    """Load and validate a table file; by default the packaged `credit/data/disclosure_periods.json`."""
+    """Load and validate a table file; by default the packaged `credit/rules/data/disclosure_periods.json`."""
     try:
         if path is None:
-            source = "credit/data/disclosure_periods.json"
-            data = resources.files("credit").joinpath("data", "disclosure_periods.json")
+            source = "credit/rules/data/disclosure_periods.json"
+            data = resources.files("credit.rules").joinpath("data", "disclosure_periods.json")
             text = data.read_text(encoding="utf-8")
         else:
             source = str(path)

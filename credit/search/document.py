@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from credit.crypto import Vault
 from credit.enums import RecordCategory, SubjectKind
-from credit.masking import mask_id_number, mask_name
+from credit.platform.crypto import Vault
 from credit.search.names import name_grams, normalize_name, romanise, romanise_prefix, strip_company_forms
+from credit.subjects.masking import mask_id_number, mask_name
 
 # Length of a hashed person-name token, in hex characters (64 bits: no collisions at this scale,
 # and shorter than a full HMAC to keep the keyword index small).

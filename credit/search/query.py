@@ -21,9 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from credit.crypto import Vault
 from credit.enums import RecordCategory, SubjectKind
-from credit.identifiers import is_resident_id, normalize_any_code
+from credit.platform.crypto import Vault
 from credit.search.document import (
     FORMER_FULL_NAME,
     FULL_NAME,
@@ -39,6 +38,7 @@ from credit.search.names import (
     normalize_name,
     pinyin_query_form,
 )
+from credit.subjects.identifiers import is_resident_id, normalize_any_code
 
 MAX_QUERY_LENGTH: Final = 200
 MAX_PAGE_SIZE: Final = 100

@@ -7,7 +7,7 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch
 
-from credit.crypto import Vault
+from credit.platform.crypto import Vault
 from credit.search.query import (
     HIGHLIGHT_FIELDS,
     MAX_RESULT_WINDOW,

@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from credit.config import Environment, Settings
+from credit.access.keys import create_key
 from credit.enums import Role
-from credit.keys import create_key
-from credit.runtime import Runtime
+from credit.platform.config import Environment, Settings
+from credit.platform.runtime import Runtime
 from tests.e2e.threaded import ThreadedServer, threaded_server
 
 # Pieces of GraphQL for the fuzzer to put together.

@@ -8,11 +8,11 @@ import orjson
 from sqlalchemy import select
 from stdnum.cn import ric
 
+from credit.access.keys import create_key
 from credit.enums import Role
-from credit.importer import Importer
-from credit.keys import create_key
 from credit.models import Subject
-from credit.runtime import Runtime
+from credit.platform.runtime import Runtime
+from credit.records.importer import Importer
 from tests.conftest import ApiServer
 from tests.integration.factories import uscc
 

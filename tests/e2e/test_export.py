@@ -17,9 +17,9 @@ import orjson
 import pytest
 from sqlalchemy import text
 
+from credit.access.keys import create_key
 from credit.enums import Role
-from credit.keys import create_key
-from credit.runtime import Runtime
+from credit.platform.runtime import Runtime
 from tests.conftest import ApiServer
 from tests.integration.feed_data import (
     AUTHORITIES,

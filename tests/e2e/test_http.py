@@ -9,12 +9,12 @@ from typing import Any
 import orjson
 from sqlalchemy import func, select
 
-from credit.demo import generate
+from credit.access.keys import create_key
 from credit.enums import Role
-from credit.importer import Importer
-from credit.keys import create_key
 from credit.models import OutboxEntry, Subject
-from credit.runtime import Runtime
+from credit.platform.runtime import Runtime
+from credit.records.importer import Importer
+from creditgraph.demo.generator import generate
 from tests.conftest import ApiServer, wait_for
 
 SEARCH = """

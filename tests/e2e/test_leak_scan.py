@@ -21,12 +21,12 @@ import pytest
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import select
 
+from credit.access.keys import create_key
 from credit.enums import Role
-from credit.identifiers import is_resident_id
-from credit.keys import create_key
-from credit.masking import mask_address
 from credit.models import Subject
-from credit.runtime import Runtime
+from credit.platform.runtime import Runtime
+from credit.subjects.identifiers import is_resident_id
+from credit.subjects.masking import mask_address
 from tests.conftest import ApiServer
 from tests.e2e.test_http import load_demo
 

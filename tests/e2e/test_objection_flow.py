@@ -13,11 +13,11 @@ import orjson
 import pytest
 from sqlalchemy import select
 
+from credit.access.keys import create_key
 from credit.enums import Role
-from credit.importer import Importer
-from credit.keys import create_key
 from credit.models import Subject
-from credit.runtime import Runtime
+from credit.platform.runtime import Runtime
+from credit.records.importer import Importer
 from tests.conftest import ApiServer, wait_for
 from tests.integration.factories import purge_outbox, uscc
 

@@ -13,10 +13,10 @@ import orjson
 import psycopg
 import pytest
 
-from api.app import create_app
-from credit.embedded import running_engine
-from credit.importer import Importer
-from credit.runtime import Runtime, SearchMode, open_runtime
+from api.http.app import create_app
+from credit.platform.embedded import running_engine
+from credit.platform.runtime import Runtime, SearchMode, open_runtime
+from credit.records.importer import Importer
 from tests.conftest import free_port, serving, wait_for
 from tests.fault.support import dedicated_database, settings_for
 

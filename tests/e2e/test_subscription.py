@@ -19,9 +19,9 @@ import websockets
 from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 
+from credit.access.keys import create_key
 from credit.enums import Role
-from credit.keys import create_key
-from credit.runtime import Runtime
+from credit.platform.runtime import Runtime
 from tests.conftest import ApiServer
 from tests.integration.feed_data import (
     AUTHORITIES,

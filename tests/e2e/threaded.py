@@ -18,9 +18,9 @@ import httpx
 import uvicorn
 from sqlalchemy import event
 
-from api.app import create_app
-from credit.config import Settings
-from credit.runtime import Runtime, SearchMode, open_runtime
+from api.http.app import create_app
+from credit.platform.config import Settings
+from credit.platform.runtime import Runtime, SearchMode, open_runtime
 from tests.conftest import free_port
 
 T = TypeVar("T")

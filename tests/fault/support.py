@@ -26,9 +26,9 @@ import psycopg
 from elasticsearch import AsyncElasticsearch
 from sqlalchemy import select, text
 
-from credit.config import Settings
 from credit.models import Subject
-from credit.runtime import Runtime, SearchMode, open_runtime
+from credit.platform.config import Settings
+from credit.platform.runtime import Runtime, SearchMode, open_runtime
 from indexers.documents import read_documents
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -35,15 +35,15 @@ from osmem_server import OsmemServer
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from credit.config import Settings
-from credit.demo import generate
-from credit.importer import Importer
-from credit.ingest import Change, upsert_records, upsert_subjects
-from credit.inputs import RecordInput, SubjectInput, parse_line
 from credit.models import Subject
-from credit.outbox import touch_subjects
-from credit.runtime import Runtime
+from credit.outbox.queue import touch_subjects
+from credit.platform.config import Settings
+from credit.platform.runtime import Runtime
+from credit.records.importer import Importer
+from credit.records.ingest import Change, upsert_records, upsert_subjects
+from credit.records.inputs import RecordInput, SubjectInput, parse_line
 from credit.search.client import make_search_client
+from creditgraph.demo.generator import generate
 from tests.fault.support import (
     ROOT,
     TcpProxy,

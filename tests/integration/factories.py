@@ -10,13 +10,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum.cn import uscc as stdnum_uscc
 
-from credit.demo import _org_code
+from credit.access.keys import Viewer, create_key
 from credit.enums import Role
-from credit.ingest import upsert_records, upsert_subjects
-from credit.inputs import SubjectInput, parse_line, parse_record
-from credit.keys import Viewer, create_key
 from credit.models import CreditRecord, OutboxEntry, RecordEvent, Subject
-from credit.runtime import Runtime
+from credit.platform.runtime import Runtime
+from credit.records.ingest import upsert_records, upsert_subjects
+from credit.records.inputs import SubjectInput, parse_line, parse_record
+from creditgraph.demo.generator import _org_code
 
 
 def uscc(n: int, region: str = "320402") -> str:

@@ -10,9 +10,9 @@ import orjson
 from sqlalchemy import func, select, text
 from stdnum.cn import ric
 
-from credit.importer import Importer
 from credit.models import OutboxEntry
-from credit.runtime import Runtime
+from credit.platform.runtime import Runtime
+from credit.records.importer import Importer
 from tests.conftest import wait_for
 from tests.integration.factories import uscc
 
@@ -112,7 +112,7 @@ async def record_ids(runtime: Runtime, where: str = "true", params: dict[str, An
 
 
 async def expected_ids(runtime: Runtime, where: str = "true", params: dict[str, Any] | None = None) -> list[int]:
-    """Records in disclosure, newest first, computed independently of `credit.disclosures`."""
+    """Records in disclosure, newest first, computed independently of `credit.disclosures.feed`."""
     async with runtime.engine.connect() as conn:
         rows = await conn.execute(
             text(

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from credit.broker import Broker, MemoryBroker, RedisBroker
-from credit.profile_cache import mark_indexed, stamp_key
+from credit.platform.broker import Broker, MemoryBroker, RedisBroker
+from credit.subjects.profile_cache import mark_indexed, stamp_key
 
 
 @pytest.fixture(params=["memory", "redis"])

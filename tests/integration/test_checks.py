@@ -1,5 +1,5 @@
-"""Credit checks and the audit trail (`credit.checks`) against the real PostgreSQL, and the masking
-of a natural person's identifiers in the free text of its records (`credit.ingest`)."""
+"""Credit checks and the audit trail (`credit.checks.service`) against the real PostgreSQL, and the masking
+of a natural person's identifiers in the free text of its records (`credit.records.ingest`)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import func, select
 from stdnum.cn import ric
 
-from credit import checks
+from credit.access.keys import Viewer
+from credit.checks import service as checks
 from credit.enums import CheckPurpose, Role
 from credit.errors import InvalidRequest, NotAllowed
-from credit.ingest import upsert_subjects
-from credit.inputs import SubjectInput, parse_line
-from credit.keys import Viewer
 from credit.models import AuditEntry, CreditRecord, Subject
-from credit.runtime import Runtime
+from credit.platform.runtime import Runtime
+from credit.records.ingest import upsert_subjects
+from credit.records.inputs import SubjectInput, parse_line
 from tests.integration.factories import add_record, add_subject, viewer
 
 PERSON = "李建国"

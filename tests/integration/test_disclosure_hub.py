@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator
 import orjson
 import pytest
 
-from api.live import DisclosureHub, record_ids_of
-from credit.broker import MemoryBroker
-from credit.disclosures import FeedFilter
+from api.graphql.live import DisclosureHub, record_ids_of
+from credit.disclosures.feed import FeedFilter
 from credit.enums import RecordCategory
-from credit.runtime import Runtime
+from credit.platform.broker import MemoryBroker
+from credit.platform.runtime import Runtime
 from indexers.worker import CHANGES
 from tests.integration.feed_data import company, import_lines, mixed_records, record_ids, set_status
 

@@ -16,18 +16,18 @@ import pytest
 from sqlalchemy import select, text
 from starlette.requests import Request
 
-from api.context import Context
-from api.schema import schema
-from credit.demo import generate
-from credit.disclosures import FeedFilter, disclosed
+from api.graphql.context import Context
+from api.graphql.schema import schema
+from credit.access.keys import ANONYMOUS
+from credit.disclosures.feed import FeedFilter, disclosed
 from credit.enums import RecordCategory
 from credit.errors import InvalidRequest
-from credit.importer import Importer
-from credit.keys import ANONYMOUS
 from credit.models import CreditRecord
-from credit.profile import facts_of
+from credit.platform.runtime import Runtime
+from credit.records.importer import Importer
 from credit.rules.flags import in_public_disclosure
-from credit.runtime import Runtime
+from credit.subjects.profile import facts_of
+from creditgraph.demo.generator import generate
 from tests.integration.feed_data import (
     AUTHORITIES,
     TODAY,

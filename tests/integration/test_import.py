@@ -13,11 +13,11 @@ import orjson
 import pytest
 from sqlalchemy import delete, func, select
 
-from credit.config import Settings
-from credit.demo import generate
-from credit.importer import Importer
 from credit.models import CreditRecord, OutboxEntry, RecordEvent, Subject
-from credit.runtime import Runtime
+from credit.platform.config import Settings
+from credit.platform.runtime import Runtime
+from credit.records.importer import Importer
+from creditgraph.demo.generator import generate
 
 BAD_LINES = {
     # line number (1-based) → (content, expected reason fragment)

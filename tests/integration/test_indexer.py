@@ -19,23 +19,23 @@ from osmem_server import OsmemServer
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
-from credit.config import Settings
-from credit.demo import generate
 from credit.enums import RecordCategory, SubjectKind
-from credit.importer import Importer
-from credit.ingest import upsert_records
-from credit.inputs import RecordInput
 from credit.models import OutboxEntry, Subject
-from credit.outbox import touch_subjects
-from credit.profile_cache import ProfileStore, RoleClass, cache_key, encode
-from credit.runtime import Runtime
+from credit.outbox.queue import touch_subjects
+from credit.platform.config import Settings
+from credit.platform.runtime import Runtime
+from credit.records.importer import Importer
+from credit.records.ingest import upsert_records
+from credit.records.inputs import RecordInput
 from credit.search.client import concrete_indices, make_search_client
+from credit.subjects.profile_cache import ProfileStore, RoleClass, cache_key, encode
+from creditgraph.demo.generator import generate
 from indexers import metrics
-from indexers.bulk import TOMBSTONE_VERSION, EngineUnavailable, write_documents
 from indexers.documents import VERSION_DAY_BITS, SubjectDocument, load_documents, read_documents
 from indexers.reindex import _delete_vanished, reindex
 from indexers.sweeper import Sweeper, record_boundaries, sweep_due
 from indexers.worker import CHANNEL, Indexer
+from indexers.writes import TOMBSTONE_VERSION, EngineUnavailable, write_documents
 from tests.conftest import free_port, serving, wait_for
 from tests.fault.support import ROOT, compare_index, dedicated_database, own_runtime, reset, settings_for
 
@@ -464,7 +464,7 @@ class TestMetrics:
     async def test_metrics_endpoint_reports_the_outbox_and_the_indexer(
         self, rt: Runtime, indexer_settings: Settings
     ) -> None:
-        from api.app import create_app
+        from api.http.app import create_app
 
         await load_demo(rt, 5)
         await Indexer(rt, sweep_interval=None).drain()

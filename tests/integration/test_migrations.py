@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
 from credit.models import Base
-from credit.runtime import Runtime
+from credit.platform.runtime import Runtime
 
 
 def _differences(conn: Connection) -> list[Any]:

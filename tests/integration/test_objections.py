@@ -1,4 +1,4 @@
-"""Objections (`credit.objections`) against the real PostgreSQL: each rule and each refusal."""
+"""Objections (`credit.lifecycle.objections`) against the real PostgreSQL: each rule and each refusal."""
 
 from __future__ import annotations
 
@@ -8,17 +8,17 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from credit import objections
+from credit.access.keys import ANONYMOUS, Viewer
 from credit.enums import FlagKind, ObjectionOutcome, ObjectionStatus, RecordStatus, Role
 from credit.errors import InvalidRequest, NotAllowed, NotFoundError
-from credit.keys import ANONYMOUS, Viewer
+from credit.lifecycle import objections
+from credit.lifecycle.objections import file_objection, overdue_objections, record_history, resolve_objection
+from credit.lifecycle.repairs import apply_credit_repair, decide_credit_repair
 from credit.models import Objection
-from credit.objections import file_objection, overdue_objections, record_history, resolve_objection
-from credit.profile import load_flags
-from credit.repairs import apply_credit_repair, decide_credit_repair
+from credit.platform.runtime import Runtime
 from credit.rules.calendar import correction_due_on, objection_due_on
 from credit.rules.flags import FlagSet
-from credit.runtime import Runtime
+from credit.subjects.profile import load_flags
 from tests.integration.factories import (
     add_record,
     add_subject,

@@ -10,13 +10,13 @@ from contextlib import contextmanager
 import orjson
 from sqlalchemy import event, func, select, update
 
-from credit.broker import MemoryBroker
 from credit.enums import RecordStatus
-from credit.importer import Importer
 from credit.models import CreditRecord, OutboxEntry, Subject
-from credit.outbox import touch_subjects
-from credit.profile_cache import ProfileStore, RoleClass, cache_key, encode, mark_indexed
-from credit.runtime import Runtime
+from credit.outbox.queue import touch_subjects
+from credit.platform.broker import MemoryBroker
+from credit.platform.runtime import Runtime
+from credit.records.importer import Importer
+from credit.subjects.profile_cache import ProfileStore, RoleClass, cache_key, encode, mark_indexed
 from tests.conftest import ApiServer, wait_for
 
 COMPANY = "91110000600037341L"

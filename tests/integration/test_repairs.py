@@ -1,4 +1,4 @@
-"""Credit repair (`credit.repairs`) against the real PostgreSQL: each rule and each refusal."""
+"""Credit repair (`credit.lifecycle.repairs`) against the real PostgreSQL: each rule and each refusal."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
+from credit.access.keys import ANONYMOUS, Viewer
 from credit.enums import ObjectionOutcome, RecordStatus, RepairStatus, Role
 from credit.errors import InvalidRequest, NotAllowed, NotFoundError
-from credit.keys import ANONYMOUS, Viewer
+from credit.lifecycle.objections import file_objection, resolve_objection
+from credit.lifecycle.repairs import apply_credit_repair, decide_credit_repair
 from credit.models import CreditRepair
-from credit.objections import file_objection, resolve_objection
-from credit.profile import facts_of, load_flags
-from credit.repairs import apply_credit_repair, decide_credit_repair
+from credit.platform.runtime import Runtime
 from credit.rules.flags import FlagSet, in_public_disclosure
-from credit.runtime import Runtime
+from credit.subjects.profile import facts_of, load_flags
 from tests.integration.factories import (
     add_record,
     add_subject,

@@ -19,9 +19,9 @@ from elasticsearch import AsyncElasticsearch, ConflictError
 from osmem_server import OsmemServer
 from stdnum.cn import ric, uscc
 
-from credit.crypto import Vault
-from credit.embedded import running_engine
 from credit.enums import RecordCategory, SubjectKind
+from credit.platform.crypto import Vault
+from credit.platform.embedded import running_engine
 from credit.search import (
     Cursor,
     SearchFilter,

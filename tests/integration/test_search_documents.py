@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 from pypinyin import Style, lazy_pinyin
 
-from credit.crypto import Vault
-from credit.demo import generate
 from credit.enums import SubjectKind
+from credit.platform.crypto import Vault
 from credit.search.client import load_index_config
 from credit.search.document import INITIALS, PINYIN, SubjectSnapshot, build_document, person_token
 from credit.search.names import (
@@ -29,6 +28,7 @@ from credit.search.names import (
     strip_company_forms,
 )
 from credit.search.query import SearchFilter, build_search_body
+from creditgraph.demo.generator import generate
 
 VAULT = Vault.from_secret("search-documents-test")
 

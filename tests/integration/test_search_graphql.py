@@ -12,9 +12,9 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
-from credit.importer import Importer
 from credit.models import OutboxEntry
-from credit.runtime import Runtime
+from credit.platform.runtime import Runtime
+from credit.records.importer import Importer
 from credit.search.service import search_subjects
 from tests.conftest import ApiServer, wait_for
 from tests.integration.factories import uscc
@@ -61,7 +61,7 @@ def facet_requests(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         seen.append(kwargs["with_facets"])
         return await search_subjects(*args, **kwargs)
 
-    monkeypatch.setattr("api.schema.search.search_subjects", spy)  # the name the resolver calls
+    monkeypatch.setattr("api.graphql.search.search_subjects", spy)  # the name the resolver calls
     return seen
 
 

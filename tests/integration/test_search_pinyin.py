@@ -10,9 +10,9 @@ import pytest
 from elasticsearch import AsyncElasticsearch
 from osmem_server import OsmemServer
 
-from credit.crypto import Vault
-from credit.embedded import running_engine
 from credit.enums import SubjectKind
+from credit.platform.crypto import Vault
+from credit.platform.embedded import running_engine
 from credit.search import SubjectSnapshot, build_document, ensure_alias, make_search_client, search_subjects
 from credit.search.query import SearchFilter, build_search_body, pinyin_grams
 from tests.integration.factories import uscc

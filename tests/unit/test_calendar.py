@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credit.config import Settings
+from credit.platform.config import Settings
 from credit.rules.calendar import (
     CORRECTION_WORKING_DAYS,
     OBJECTION_REPLY_WORKING_DAYS,

@@ -1,4 +1,4 @@
-"""Query measurement before execution (api/complexity.py), against the real schema."""
+"""Query measurement before execution (api/guard/complexity.py), against the real schema."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from graphql.language import Lexer
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.complexity import LIST_SIZE, Analysis, BadPageSize, Limits, TooComplex, analyze, count_tokens
-from api.schema import schema
+from api.graphql.schema import schema
+from api.guard.complexity import LIST_SIZE, Analysis, BadPageSize, Limits, TooComplex, analyze, count_tokens
 
 LIMITS = Limits()
 

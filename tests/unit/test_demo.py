@@ -1,4 +1,4 @@
-"""The demo data generator (credit.demo): valid, unique, realistic and deterministic NDJSON lines."""
+"""The demo data generator (creditgraph.demo.generator): valid, unique, realistic and deterministic NDJSON lines."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import opencc
 import pytest
 from stdnum.cn import ric, uscc
 
-from credit.demo import generate, write_ndjson
 from credit.enums import RecordCategory, Severity, SubjectKind
-from credit.identifiers import normalize_code
-from credit.regions import current_county_codes, region_names
+from credit.subjects.identifiers import normalize_code
+from credit.subjects.regions import current_county_codes, region_names
+from creditgraph.demo.generator import generate, write_ndjson
 
 TODAY = date(2025, 6, 30)
 SUBJECTS = 20_000

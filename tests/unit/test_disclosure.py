@@ -1,4 +1,4 @@
-"""Disclosure periods from the policy table (credit/data/disclosure_periods.json).
+"""Disclosure periods from the policy table (credit/rules/data/disclosure_periods.json).
 
 Penalties count from the decision date (58号令); the first day is not counted and a period ends on
 the corresponding day (民法典第二百零一、二百零二条). All expected dates below are inclusive last days.

@@ -1,10 +1,10 @@
-"""Masking of natural persons' personal data (credit/masking.py)."""
+"""Masking of natural persons' personal data (credit/subjects/masking.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from credit.masking import mask_address, mask_id_number, mask_name, mask_phone
+from credit.subjects.masking import mask_address, mask_id_number, mask_name, mask_phone
 
 
 class TestMaskName:

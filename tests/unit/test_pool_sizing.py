@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from credit.config import Settings, pool_size_per_worker
+from credit.platform.config import Settings, pool_size_per_worker
 
 
 @pytest.mark.parametrize(

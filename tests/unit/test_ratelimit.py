@@ -1,13 +1,13 @@
-"""Rate limits in query cost, per key and per address (api/ratelimit.py), on the in-process broker."""
+"""Rate limits in query cost, per key and per address (api/guard/ratelimit.py), on the in-process broker."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from api.ratelimit import Budget, RateLimiter, address_bucket, key_bucket
-from credit.broker import MemoryBroker
+from api.guard.ratelimit import Budget, RateLimiter, address_bucket, key_bucket
+from credit.access.keys import ANONYMOUS, Viewer
 from credit.enums import Role
-from credit.keys import ANONYMOUS, Viewer
+from credit.platform.broker import MemoryBroker
 
 
 class Clock:

@@ -1,8 +1,8 @@
-"""Personal data inside free text (credit/masking.py: mask_identifiers, redact)."""
+"""Personal data inside free text (credit/subjects/masking.py: mask_identifiers, redact)."""
 
 from __future__ import annotations
 
-from credit.masking import mask_identifiers, person_replacements, redact
+from credit.subjects.masking import mask_identifiers, person_replacements, redact
 
 PERSON_ID = "32040219900101128X"  # a valid resident ID number (check character X)
 

@@ -1,10 +1,10 @@
-"""Administrative divisions read from python-stdnum's table (credit.regions)."""
+"""Administrative divisions read from python-stdnum's table (credit.subjects.regions)."""
 
 from __future__ import annotations
 
 import pytest
 
-from credit.regions import (
+from credit.subjects.regions import (
     NamePeriod,
     RegionNames,
     city_code,

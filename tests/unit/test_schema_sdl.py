@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api.schema import schema
+from api.graphql.schema import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_committed_sdl_matches_the_code() -> None:
     committed = (ROOT / "schema.graphql").read_text(encoding="utf-8")
     assert committed.strip() == schema.as_str().strip(), (
-        "schema.graphql is out of date: run `strawberry export-schema api.schema:schema --output schema.graphql`"
+        "schema.graphql is out of date: run "
+        "`strawberry export-schema api.graphql.schema:schema --output schema.graphql`"
     )
 
 

@@ -1,4 +1,4 @@
-"""GraphQL over HTTP details of the endpoint (api/transport.py)."""
+"""GraphQL over HTTP details of the endpoint (api/http/transport.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import orjson
 import pytest
 from starlette.responses import Response
 
-from api.transport import GRAPHQL_RESPONSE, JSON, conform, preferred_media_type
+from api.http.transport import GRAPHQL_RESPONSE, JSON, conform, preferred_media_type
 
 
 class TestPreferredMediaType:

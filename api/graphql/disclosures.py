@@ -1,0 +1,112 @@
+"""`disclosures` (the feed journalists and the public website browse) and `disclosurePublished`.
+
+Both read through `credit.disclosures.feed`: only records in public disclosure, newest first by
+(publishedOn, id), with keyset cursors that stay correct while records are written (see there).
+Personal data leaves through the types of `api.graphql.types`, masked as everywhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncGenerator
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.context import Context
+from api.graphql.cursors import check_first, decode
+from api.graphql.enums import RecordCategory
+from api.graphql.errors import BadUserInput, domain_errors
+from api.graphql.live import DisclosureHub
+from api.graphql.loaders import Loaders
+from api.graphql.types import CreditRecord, CreditRecordConnection, record_connection
+from credit.disclosures.feed import FeedFilter, FeedPosition, feed_count, feed_page
+
+
+@strawberry.input(description="Every criterion given must hold; `categories` matches any of them.")
+class DisclosureFilter:
+    categories: list[RecordCategory] | None = None
+    region_code_prefix: str | None = strawberry.field(
+        default=None, description="Leading digits of the subject's division code (行政区划代码), e.g. 3204."
+    )
+    authority: str | None = strawberry.field(default=None, description="The deciding authority, exactly.")
+    published_from: dt.date | None = strawberry.field(default=None, description="First publication day, inclusive.")
+    published_to: dt.date | None = strawberry.field(default=None, description="Last publication day, inclusive.")
+
+
+def feed_filter_of(value: DisclosureFilter | None) -> FeedFilter:
+    """The validated domain filter; BAD_USER_INPUT naming the bad field."""
+    if value is None:
+        return FeedFilter()
+    with domain_errors():
+        return FeedFilter.of(
+            categories=value.categories,
+            region_code_prefix=value.region_code_prefix,
+            authority=value.authority,
+            published_from=value.published_from,
+            published_to=value.published_to,
+        )
+
+
+def position_of(cursor: str) -> FeedPosition:
+    """The keyset of a record cursor (`record_cursor`); BAD_USER_INPUT for anything else."""
+    published, record_id = decode("rec", cursor, 2)
+    try:
+        if not isinstance(published, str) or not isinstance(record_id, int) or isinstance(record_id, bool):
+            raise ValueError("bad cursor values")
+        return FeedPosition(dt.date.fromisoformat(published), record_id)
+    except ValueError:
+        raise BadUserInput("unknown cursor") from None
+
+
+def hub_of(context: Context) -> DisclosureHub:
+    hub = getattr(context.request.app.state, "disclosure_hub", None)
+    if not isinstance(hub, DisclosureHub):
+        raise BadUserInput("live disclosures are not available on this server")
+    return hub
+
+
+@strawberry.type
+class DisclosureQuery:
+    @strawberry.field(
+        description="Records in public disclosure (not revoked, repaired or expired), newest first by publication "
+        "day then id. Records under objection appear with status UNDER_OBJECTION. Cursors stay valid while "
+        "records are published or withdrawn: no record is repeated or skipped."
+    )
+    async def disclosures(
+        self,
+        info: Info[Context, None],
+        filter: DisclosureFilter | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> CreditRecordConnection:
+        context = info.context
+        size = check_first(20 if first is None else first)
+        feed_filter = feed_filter_of(filter)
+        position = position_of(after) if after is not None else None
+        async with context.runtime.sessions() as session:
+            rows = await feed_page(session, feed_filter, context.today, position, size + 1)
+            total = await feed_count(session, feed_filter, context.today)
+        return record_connection(rows, size, total, after is not None)
+
+
+@strawberry.type
+class DisclosureSubscription:
+    @strawberry.subscription(
+        description="Records as they are published (and as they change while disclosed), filtered; over "
+        "graphql-transport-ws on /graphql, authenticated by the connection_init payload "
+        '{"Authorization": "Bearer <key>"}. A client that does not keep up loses its oldest undelivered records.'
+    )
+    async def disclosure_published(
+        self, info: Info[Context, None], filter: DisclosureFilter | None = None
+    ) -> AsyncGenerator[CreditRecord, None]:
+        feed_filter = feed_filter_of(filter)
+        context = info.context
+        async with hub_of(context).subscribe(feed_filter) as subscriber:
+            while (delivery := await subscriber.next()) is not None:
+                # The connection's context lives as long as the websocket: fresh loaders and today for
+                # each record, so a long subscription never serves cached rows or yesterday's status.
+                context.today = delivery.today
+                context.loaders = Loaders(context.runtime.sessions, delivery.today)
+                context.loaders.subject_by_id.prime(delivery.subject.id, delivery.subject)
+                yield CreditRecord(row=delivery.record)

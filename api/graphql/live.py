@@ -1,0 +1,197 @@
+"""Live disclosures for `disclosurePublished`: one hub per API process.
+
+The indexer publishes `{"subjectId": …, "recordIds": […]}` on the broker channel
+`creditgraph:changes` after it has indexed a change (Redis pub/sub in production, so every API
+process receives every event whichever worker indexed it). The hub listens once per process, reads
+the changed records that are in public disclosure from PostgreSQL once per batch of events — not
+once per subscriber — and offers each to the subscribers whose filter it matches.
+
+A record is delivered whenever a change to it is indexed while it is in public disclosure: its
+first publication, and later revisions or status changes (an objection filed: UNDER_OBJECTION).
+Clients that only want new records keep the ids they have seen. Records that left disclosure
+(revoked, repaired, expired) are never delivered.
+
+Back-pressure: the hub never waits for a subscriber. Each subscriber has a bounded queue
+(`queue_size`); when a client does not keep up its oldest undelivered records are dropped (counted
+in `Subscriber.dropped`), so a slow or stalled websocket cannot hold up the hub or the others. The
+events waiting for the hub itself are bounded the same way (`backlog`), and many waiting events are
+read from the database together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from credit.disclosures.feed import FeedFilter, load_disclosed
+from credit.models import CreditRecord, Subject
+from credit.platform.broker import Broker
+from indexers.worker import CHANGES
+
+log = logging.getLogger("creditgraph.live")
+
+_CHUNK = 1000  # record ids per database read
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A record in public disclosure on `today`, with its subject, as read after a change."""
+
+    record: CreditRecord
+    subject: Subject
+    today: dt.date
+
+
+class Subscriber:
+    """One `disclosurePublished` operation: its filter and its bounded queue (drop-oldest)."""
+
+    def __init__(self, feed_filter: FeedFilter, queue_size: int) -> None:
+        self.filter = feed_filter
+        self.dropped = 0
+        self._queue: deque[Delivery] = deque(maxlen=queue_size)
+        self._ready = asyncio.Event()
+        self._closed = False
+
+    def offer(self, delivery: Delivery) -> None:
+        if len(self._queue) == self._queue.maxlen:
+            self.dropped += 1  # the deque drops the oldest
+        self._queue.append(delivery)
+        self._ready.set()
+
+    def close(self) -> None:
+        self._closed = True
+        self._ready.set()
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+    async def next(self) -> Delivery | None:
+        """The oldest queued record, waiting for one; None once the hub has closed."""
+        while not self._queue:
+            if self._closed:
+                return None
+            self._ready.clear()
+            await self._ready.wait()
+        return self._queue.popleft()
+
+
+def record_ids_of(message: bytes) -> list[int]:
+    """The record ids of one change event; [] for a malformed event (logged) or a subject-only one."""
+    try:
+        event = orjson.loads(message)
+    except orjson.JSONDecodeError:
+        event = None
+    ids = event.get("recordIds") if isinstance(event, dict) else None
+    if not isinstance(ids, list):
+        if not isinstance(event, dict):
+            log.warning("ignoring a malformed change event")
+        return []
+    return [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+
+
+class DisclosureHub:
+    def __init__(
+        self,
+        broker: Broker,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        channel: str = CHANGES,
+        queue_size: int = 100,
+        backlog: int = 10_000,
+        clock: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self._broker = broker
+        self._sessions = sessions
+        self._channel = channel
+        self._queue_size = queue_size
+        self._clock = clock
+        self._subscribers: set[Subscriber] = set()
+        self._events: deque[bytes] = deque(maxlen=backlog)
+        self._wake = asyncio.Event()
+        self.delivered = 0
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscribers)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, feed_filter: FeedFilter) -> AsyncIterator[Subscriber]:
+        subscriber = Subscriber(feed_filter, self._queue_size)
+        self._subscribers.add(subscriber)
+        try:
+            yield subscriber
+        finally:
+            self._subscribers.discard(subscriber)
+
+    async def run(self) -> None:
+        """Listen and deliver until cancelled; then every subscriber's stream ends."""
+        reader = asyncio.create_task(self._read(), name="disclosure-hub-reader")
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                await self._deliver_pending()
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+            for subscriber in list(self._subscribers):
+                subscriber.close()
+
+    async def _read(self) -> None:
+        delay = 0.5
+        while True:
+            messages = self._broker.subscribe(self._channel)
+            try:
+                async for message in messages:
+                    delay = 0.5
+                    self._events.append(message)  # bounded: the oldest events go first
+                    self._wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the broker holds nothing precious: reconnect and go on
+                log.warning("change events unavailable (%s); retrying in %.1f s", type(exc).__name__, delay)
+            finally:
+                aclose = getattr(messages, "aclose", None)
+                if aclose is not None:
+                    with contextlib.suppress(Exception):
+                        await aclose()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    async def _deliver_pending(self) -> None:
+        ids: list[int] = []
+        while self._events:
+            ids.extend(record_ids_of(self._events.popleft()))
+        if not ids or not self._subscribers:
+            return
+        try:
+            await self.deliver(ids)
+        except Exception as exc:  # a database hiccup costs these live events, never the hub
+            log.warning("could not load changed records (%s)", type(exc).__name__)
+
+    async def deliver(self, record_ids: list[int]) -> int:
+        """Read the records that are in public disclosure and offer them; returns how many were read."""
+        today = self._clock()
+        unique = sorted(set(record_ids))
+        loaded: list[tuple[CreditRecord, Subject]] = []
+        async with self._sessions() as session:
+            for start in range(0, len(unique), _CHUNK):
+                loaded.extend(await load_disclosed(session, unique[start : start + _CHUNK], today))
+        loaded.sort(key=lambda pair: pair[0].id)  # publication order within a batch
+        for record, subject in loaded:
+            delivery = Delivery(record, subject, today)
+            for subscriber in list(self._subscribers):
+                if subscriber.filter.matches(record, subject):
+                    subscriber.offer(delivery)
+                    self.delivered += 1
+        return len(loaded)

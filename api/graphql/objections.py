@@ -1,0 +1,122 @@
+"""Objections (异议): `fileObjection`, `resolveObjection`, and the credit office's views of them
+(`overdueObjections`, `recordHistory`). The rules live in `credit.lifecycle.objections`; this is transport."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.commands import forget_profiles, revisions_of_records
+from api.graphql.context import Context
+from api.graphql.enums import ObjectionOutcome, RecordStatus
+from api.graphql.errors import domain_errors, id_argument
+from api.graphql.permissions import IsAuthenticated, IsCreditOffice, IsSubjectOrCreditOffice
+from api.graphql.types import Objection
+from credit import enums
+from credit.lifecycle.objections import file_objection, overdue_objections, record_history, resolve_objection
+from credit.models import RecordEvent as RecordEventRow
+
+
+def _status(value: str | None) -> enums.RecordStatus | None:
+    return enums.RecordStatus(value) if value else None
+
+
+@strawberry.type(description="A change in a record's history: who did what, when and why.")
+class RecordEvent:
+    row: strawberry.Private[RecordEventRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field
+    def at(self) -> dt.datetime:
+        return self.row.at
+
+    @strawberry.field(description="The role and key name (or the import) that made the change.")
+    def actor(self) -> str:
+        return self.row.actor
+
+    @strawberry.field(description="created, updated, objection_filed, objection_resolved, repair_applied, …")
+    def action(self) -> str:
+        return self.row.action
+
+    @strawberry.field
+    def from_status(self) -> RecordStatus | None:
+        return _status(self.row.from_status)
+
+    @strawberry.field
+    def to_status(self) -> RecordStatus | None:
+        return _status(self.row.to_status)
+
+    @strawberry.field
+    def reason(self) -> str | None:
+        return self.row.reason
+
+
+@strawberry.type
+class ObjectionQuery:
+    @strawberry.field(
+        description="Pending objections whose reply is overdue (credit office).",
+        permission_classes=[IsAuthenticated, IsCreditOffice],
+    )
+    async def overdue_objections(self, info: Info[Context, None]) -> list[Objection]:
+        context = info.context
+        async with context.runtime.sessions() as session:
+            rows = await overdue_objections(session, context.today)
+        return [Objection(row=row) for row in rows]
+
+    @strawberry.field(
+        description="A record's status history, oldest first (credit office).",
+        permission_classes=[IsAuthenticated, IsCreditOffice],
+    )
+    async def record_history(self, info: Info[Context, None], record_id: strawberry.ID) -> list[RecordEvent]:
+        key = id_argument(record_id, "recordId")
+        with domain_errors():
+            async with info.context.runtime.sessions() as session:
+                rows = await record_history(session, key)
+        return [RecordEvent(row=row) for row in rows]
+
+
+@strawberry.type
+class ObjectionMutation:
+    @strawberry.mutation(
+        description="Object to a record (SUBJECT for its own records, or the credit office); "
+        "its punishment measures are held until the objection is resolved.",
+        permission_classes=[IsAuthenticated, IsSubjectOrCreditOffice],
+    )
+    async def file_objection(self, info: Info[Context, None], record_id: strawberry.ID, reason: str) -> Objection:
+        context = info.context
+        key = id_argument(record_id, "recordId")
+        with domain_errors():
+            async with context.runtime.sessions.begin() as session:
+                row = await file_objection(
+                    session, context.viewer, key, reason, context.today, context.runtime.settings
+                )
+                revisions = await revisions_of_records(session, [row.record_id])
+        await forget_profiles(context, revisions)
+        return Objection(row=row)
+
+    @strawberry.mutation(
+        description="Answer a pending objection (credit office): REJECTED, CORRECTED or REVOKED.",
+        permission_classes=[IsAuthenticated, IsCreditOffice],
+    )
+    async def resolve_objection(
+        self,
+        info: Info[Context, None],
+        objection_id: strawberry.ID,
+        outcome: ObjectionOutcome,
+        note: str | None = None,
+    ) -> Objection:
+        context = info.context
+        key = id_argument(objection_id, "objectionId")
+        with domain_errors():
+            async with context.runtime.sessions.begin() as session:
+                row = await resolve_objection(
+                    session, context.viewer, key, outcome, note, context.today, context.runtime.settings
+                )
+                revisions = await revisions_of_records(session, [row.record_id])
+        await forget_profiles(context, revisions)
+        return Objection(row=row)

@@ -1,0 +1,84 @@
+"""Credit repair (信用修复): `applyCreditRepair` and `decideCreditRepair`. Rules in `credit.lifecycle.repairs`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.commands import forget_profiles, revisions_of_records
+from api.graphql.context import Context
+from api.graphql.enums import RepairStatus
+from api.graphql.errors import domain_errors, id_argument
+from api.graphql.permissions import IsAuthenticated, IsCreditOffice, IsSubjectOrCreditOffice
+from api.graphql.types import CreditRecord
+from credit.lifecycle.repairs import apply_credit_repair, decide_credit_repair
+from credit.models import CreditRepair as CreditRepairRow
+
+
+@strawberry.type(description="An application to end a record's public disclosure early.")
+class CreditRepair:
+    row: strawberry.Private[CreditRepairRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field
+    def status(self) -> RepairStatus:
+        return self.row.status
+
+    @strawberry.field
+    def statement(self) -> str:
+        return self.row.statement
+
+    @strawberry.field
+    def applied_at(self) -> dt.datetime:
+        return self.row.applied_at
+
+    @strawberry.field
+    def decided_at(self) -> dt.datetime | None:
+        return self.row.decided_at
+
+    @strawberry.field
+    async def record(self, info: Info[Context, None]) -> CreditRecord:
+        row = await info.context.loaders.record_by_id.load(self.row.record_id)
+        assert row is not None  # a foreign key guarantees it
+        return CreditRecord(row=row)
+
+
+@strawberry.type
+class RepairMutation:
+    @strawberry.mutation(
+        description="Apply for the repair of a punishment record once its minimum disclosure period "
+        "has passed (SUBJECT for its own records, or the credit office).",
+        permission_classes=[IsAuthenticated, IsSubjectOrCreditOffice],
+    )
+    async def apply_credit_repair(
+        self, info: Info[Context, None], record_id: strawberry.ID, statement: str
+    ) -> CreditRepair:
+        context = info.context
+        key = id_argument(record_id, "recordId")
+        with domain_errors():
+            async with context.runtime.sessions.begin() as session:
+                row = await apply_credit_repair(session, context.viewer, key, statement, context.today)
+                revisions = await revisions_of_records(session, [row.record_id])
+        await forget_profiles(context, revisions)
+        return CreditRepair(row=row)
+
+    @strawberry.mutation(
+        description="Approve (the record becomes REPAIRED) or reject a pending application (credit office).",
+        permission_classes=[IsAuthenticated, IsCreditOffice],
+    )
+    async def decide_credit_repair(
+        self, info: Info[Context, None], repair_id: strawberry.ID, approve: bool, note: str | None = None
+    ) -> CreditRepair:
+        context = info.context
+        key = id_argument(repair_id, "repairId")
+        with domain_errors():
+            async with context.runtime.sessions.begin() as session:
+                row = await decide_credit_repair(session, context.viewer, key, approve, note, context.today)
+                revisions = await revisions_of_records(session, [row.record_id])
+        await forget_profiles(context, revisions)
+        return CreditRepair(row=row)

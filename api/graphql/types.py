@@ -1,0 +1,340 @@
+"""Object types of the contract. Personal data leaves only through here, masked by construction:
+natural persons' names, ID numbers and addresses are stored masked in clear columns, and the real
+values come only from `creditCheck` (audited)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.context import Context
+from api.graphql.cursors import check_first, decode, encode
+from api.graphql.enums import (
+    FlagKind,
+    ObjectionOutcome,
+    ObjectionStatus,
+    RecordCategory,
+    RecordStatus,
+    Severity,
+    SubjectKind,
+)
+from api.graphql.errors import Forbidden
+from credit import enums
+from credit.models import CreditRecord as RecordRow
+from credit.models import Objection as ObjectionRow
+from credit.models import Subject as SubjectRow
+from credit.rules.flags import Flag, effective_status, in_public_disclosure
+from credit.subjects.profile import facts_of
+from credit.subjects.profile_cache import RoleClass
+from credit.subjects.regions import region_names
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Objection:
+    row: strawberry.Private[ObjectionRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field
+    def status(self) -> ObjectionStatus:
+        return self.row.status
+
+    @strawberry.field
+    def reason(self) -> str:
+        return self.row.reason
+
+    @strawberry.field
+    def filed_at(self) -> dt.datetime:
+        return self.row.filed_at
+
+    @strawberry.field
+    def due_on(self) -> dt.date:
+        return self.row.due_on
+
+    @strawberry.field
+    def outcome(self) -> ObjectionOutcome | None:
+        return self.row.outcome
+
+    @strawberry.field(description="The disputed record.")
+    async def record(self, info: Info[Context, None]) -> CreditRecord:
+        row = await info.context.loaders.record_by_id.load(self.row.record_id)
+        assert row is not None  # a foreign key guarantees it
+        return CreditRecord(row=row)
+
+
+@strawberry.type
+class CreditRecord:
+    row: strawberry.Private[RecordRow]
+    # Objections already in hand (from a cached profile); None: load them.
+    known_objections: strawberry.Private[list[ObjectionRow] | None] = None
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field
+    def category(self) -> RecordCategory:
+        return self.row.category
+
+    @strawberry.field
+    def status(self, info: Info[Context, None]) -> RecordStatus:
+        return effective_status(facts_of(self.row), info.context.today)
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field
+    def decision_number(self) -> str | None:
+        return self.row.decision_number
+
+    @strawberry.field
+    def authority(self) -> str:
+        return self.row.authority
+
+    @strawberry.field
+    def decided_on(self) -> dt.date:
+        return self.row.decided_on
+
+    @strawberry.field
+    def published_on(self) -> dt.date:
+        return self.row.published_on
+
+    @strawberry.field
+    def disclosure_until(self) -> dt.date | None:
+        return self.row.disclosure_until
+
+    @strawberry.field
+    def severity(self) -> Severity | None:
+        return self.row.severity
+
+    @strawberry.field
+    def list_name(self) -> str | None:
+        return self.row.list_name
+
+    @strawberry.field
+    def valid_from(self) -> dt.date | None:
+        return self.row.valid_from
+
+    @strawberry.field
+    def valid_until(self) -> dt.date | None:
+        return self.row.valid_until
+
+    @strawberry.field
+    async def subject(self, info: Info[Context, None]) -> Subject:
+        row = await info.context.loaders.subject_by_id.load(self.row.subject_id)
+        assert row is not None  # a foreign key guarantees it
+        return Subject(row=row)
+
+    @strawberry.field
+    async def objections(self, info: Info[Context, None]) -> list[Objection]:
+        rows = self.known_objections
+        if rows is None:
+            rows = await info.context.loaders.objections_by_record.load(self.row.id)
+        return [Objection(row=o) for o in rows]
+
+
+@strawberry.type
+class CreditRecordEdge:
+    cursor: str
+    node: CreditRecord
+
+
+@strawberry.type
+class CreditRecordConnection:
+    edges: list[CreditRecordEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class CreditFlag:
+    flag: strawberry.Private[Flag]
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.flag.code
+
+    @strawberry.field
+    def kind(self) -> FlagKind:
+        return self.flag.kind
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.flag.name
+
+    @strawberry.field
+    def basis(self) -> str | None:
+        return self.flag.basis
+
+    @strawberry.field
+    def agency(self) -> str | None:
+        return self.flag.agency
+
+    @strawberry.field
+    async def record(self, info: Info[Context, None]) -> CreditRecord:
+        row = await info.context.loaders.record_by_id.load(self.flag.record_id)
+        assert row is not None
+        return CreditRecord(row=row)
+
+
+def _can_read_inactive(context: Context, subject_id: int) -> bool:
+    viewer = context.viewer
+    return context.entitled or (viewer.role is enums.Role.SUBJECT and viewer.subject_id == subject_id)
+
+
+@strawberry.type
+class CreditProfile:
+    subject_id: strawberry.Private[int]
+
+    @strawberry.field(description="Measures in force now.")
+    async def active_flags(self, info: Info[Context, None]) -> list[CreditFlag]:
+        flags = await info.context.loaders.flags_by_subject.load(self.subject_id)
+        return [CreditFlag(flag=f) for f in flags.active]
+
+    @strawberry.field(description="Punishment measures held while an objection to their record is verified.")
+    async def held_flags(self, info: Info[Context, None]) -> list[CreditFlag]:
+        flags = await info.context.loaders.flags_by_subject.load(self.subject_id)
+        return [CreditFlag(flag=f) for f in flags.held]
+
+    @strawberry.field
+    async def records(
+        self,
+        info: Info[Context, None],
+        categories: list[RecordCategory] | None = None,
+        include_inactive: bool | None = False,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> CreditRecordConnection:
+        context = info.context
+        first = check_first(20 if first is None else first)
+        if include_inactive and not _can_read_inactive(context, self.subject_id):
+            raise Forbidden("includeInactive is for regulators, financial institutions and the subject itself")
+        role_class = RoleClass.ENTITLED if include_inactive else RoleClass.PUBLIC
+        profile = await context.loaders.profile_by_subject.load((self.subject_id, role_class))
+        if profile is None:
+            return record_connection([], first, 0, after is not None)
+        facts = profile.facts()
+        shown = sorted(
+            (
+                record
+                for record, fact in zip(profile.records, facts, strict=True)
+                if (include_inactive or in_public_disclosure(fact, context.today))
+                and (not categories or record.category in categories)
+            ),
+            key=lambda r: (r.published_on, r.id),
+            reverse=True,
+        )
+        page = shown
+        if after is not None:
+            published, rid = decode("rec", after, 2)
+            position = (dt.date.fromisoformat(str(published)), int(rid))
+            page = [r for r in shown if (r.published_on, r.id) < position]
+        return record_connection(page[: first + 1], first, len(shown), after is not None, profile.objections)
+
+
+def record_cursor(row: RecordRow) -> str:
+    return encode("rec", [row.published_on.isoformat(), row.id])
+
+
+def record_connection(
+    rows: list[RecordRow],
+    first: int,
+    total: int,
+    has_previous: bool,
+    objections: dict[int, list[ObjectionRow]] | None = None,
+) -> CreditRecordConnection:
+    page = rows[:first]
+    edges = [
+        CreditRecordEdge(
+            cursor=record_cursor(r),
+            node=CreditRecord(row=r, known_objections=None if objections is None else objections.get(r.id, [])),
+        )
+        for r in page
+    ]
+    return CreditRecordConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > first,
+            has_previous_page=has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )
+
+
+@strawberry.type(
+    description="An administrative division (行政区划, GB/T 2260) by its code, with current names from "
+    "python-stdnum's maintained division table; `city` is the municipality itself for 北京, 天津, 上海 and 重庆."
+)
+class Region:
+    code: str
+    province: str
+    city: str | None
+    county: str | None
+    name: str = strawberry.field(description="The names joined, e.g. 江苏省常州市天宁区.")
+
+    @classmethod
+    def of(cls, code: str | None) -> Region | None:
+        names = region_names(code) if code else None
+        if names is None or code is None:
+            return None
+        return cls(code=code, province=names.province, city=names.city, county=names.county, name=names.full)
+
+
+@strawberry.type
+class Subject:
+    row: strawberry.Private[SubjectRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field
+    def kind(self) -> SubjectKind:
+        return self.row.kind
+
+    @strawberry.field(description="For natural persons, masked (张**).")
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field(description="统一社会信用代码; for natural persons the masked ID number.")
+    def code(self) -> str:
+        return self.row.code
+
+    @strawberry.field
+    def former_names(self) -> list[str]:
+        return list(self.row.former_names)
+
+    @strawberry.field
+    def region_code(self) -> str | None:
+        return self.row.region_code
+
+    @strawberry.field(description="Names of the division of `regionCode` and the divisions above it.")
+    def region(self) -> Region | None:
+        return Region.of(self.row.region_code)
+
+    @strawberry.field(description="Masked (a natural person's name).")
+    def legal_representative(self) -> str | None:
+        return self.row.legal_representative
+
+    @strawberry.field
+    def registered_on(self) -> dt.date | None:
+        return self.row.registered_on
+
+    @strawberry.field
+    def credit_profile(self) -> CreditProfile:
+        return CreditProfile(subject_id=self.row.id)

@@ -1,0 +1,201 @@
+"""HTTP routes of the disclosure feed for analysis and feed readers.
+
+- `GET /export/disclosures.csv` and `GET /export/disclosures.ndjson`: the whole filtered feed,
+  newest first, streamed from a server-side cursor (one snapshot, constant memory);
+- `GET /feeds/disclosures.atom`: the newest 50 records of the filtered feed, with an ETag.
+
+Filters are the query parameters `categories` (repeated or comma separated), `regionCodePrefix`,
+`authority`, `publishedFrom` and `publishedTo` (ISO dates) — the fields of `DisclosureFilter`,
+validated by the same `FeedFilter.of`. Authentication is the GraphQL endpoint's: no header is
+PUBLIC, `Authorization: Bearer <key>` a key's viewer, a bad key 401 UNAUTHENTICATED; what is
+exported is what every role sees in the feed (natural persons masked).
+
+Rate limits (`api.guard.ratelimit`, when the app has a `rate_limiter` in its state): the address's and
+key's penalty box is checked first, a refused key is charged the limiter's flat refusal cost, and an
+export is charged `EXPORT_COST` (an Atom fetch `ATOM_COST`) against the same budgets as GraphQL.
+At most `MAX_CONCURRENT_EXPORTS` exports stream at once per process, since each holds a database
+connection for its duration; more are refused with 429 and a short `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import aclosing
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from api.guard.ratelimit import RateLimiter, address_bucket
+from api.http.auth import AuthError, bearer_token, viewer_for_key
+from api.http.feed_formats import atom_document, atom_etag, csv_chunks, describe, ndjson_chunks
+from credit.access.keys import ANONYMOUS, Viewer
+from credit.disclosures.feed import FeedFilter, export_statement, stream_feed
+from credit.enums import RecordCategory
+from credit.errors import InvalidRequest
+from credit.platform.runtime import Runtime
+
+EXPORT_COST = 1000  # about five full pages of `disclosures(first: 100)`
+ATOM_COST = 50
+ATOM_ENTRIES = 50
+MAX_CONCURRENT_EXPORTS = 4
+STREAM_BATCH = 1000
+
+
+class Refused(Exception):
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return Response(orjson.dumps(body), status_code=status, headers=headers, media_type="application/json")
+
+
+def _rate_limited(retry_after: int) -> Refused:
+    response = _error(429, "RATE_LIMITED", f"rate limit reached; retry in {retry_after} s")
+    response.headers["Retry-After"] = str(retry_after)
+    return Refused(response)
+
+
+def _date(params: Any, name: str) -> dt.date | None:
+    value = params.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequest(f"{name} must be a date (YYYY-MM-DD)") from None
+
+
+def filter_from_query(request: Request) -> FeedFilter:
+    """The feed filter of the query string; InvalidRequest naming the bad parameter."""
+    params = request.query_params
+    categories: list[RecordCategory] = []
+    for value in params.getlist("categories"):
+        for name in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                categories.append(RecordCategory(name))
+            except ValueError:
+                raise InvalidRequest(f"categories: unknown category {name[:40]!r}") from None
+    return FeedFilter.of(
+        categories=categories,
+        region_code_prefix=params.get("regionCodePrefix") or None,
+        authority=params.get("authority") or None,
+        published_from=_date(params, "publishedFrom"),
+        published_to=_date(params, "publishedTo"),
+    )
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+async def admit(request: Request, cost: int) -> Viewer:
+    """The viewer of the request, charged `cost`; raises Refused with the response to send instead."""
+    runtime: Runtime = request.app.state.runtime
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    limiter = limiter if isinstance(limiter, RateLimiter) else None
+    address = _address(request)
+    if limiter is not None and (retry := limiter.blocked([address_bucket(address)])) is not None:
+        raise _rate_limited(retry)
+    try:
+        viewer = await viewer_for_key(runtime, bearer_token(request))
+    except AuthError as exc:
+        if limiter is not None:
+            await limiter.charge_rejected(runtime.broker, limiter.budgets(ANONYMOUS, address))
+        raise Refused(_error(401, "UNAUTHENTICATED", exc.message)) from None
+    if limiter is not None:
+        budgets = limiter.budgets(viewer, address)
+        retry = limiter.blocked([b.bucket for b in budgets]) or await limiter.charge(runtime.broker, budgets, cost)
+        if retry is not None:
+            raise _rate_limited(retry)
+    return viewer
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _guarded(cost: int, handler: Callable[[Request, FeedFilter], Awaitable[Response]]) -> Handler:
+    async def endpoint(request: Request) -> Response:
+        try:
+            feed_filter = filter_from_query(request)
+            await admit(request, cost)
+        except InvalidRequest as exc:
+            return _error(400, "BAD_USER_INPUT", exc.message)
+        except Refused as refused:
+            return refused.response
+        return await handler(request, feed_filter)
+
+    return endpoint
+
+
+def export_routes() -> list[Route]:
+    """The routes, sharing one limit on concurrent exports (per app)."""
+    slots = asyncio.Semaphore(MAX_CONCURRENT_EXPORTS)
+
+    def streaming(
+        render: Callable[[AsyncIterator[Sequence[Any]]], AsyncGenerator[bytes, None]], media_type: str, suffix: str
+    ) -> Handler:
+        async def handler(request: Request, feed_filter: FeedFilter) -> Response:
+            if slots.locked():
+                return _rate_limited(5).response
+            runtime: Runtime = request.app.state.runtime
+            today = dt.date.today()
+
+            async def body() -> AsyncIterator[bytes]:
+                # The slot is taken when streaming starts, so a response never sent holds none.
+                async with slots:
+                    batches = stream_feed(runtime.engine, feed_filter, today, batch=STREAM_BATCH)
+                    async with aclosing(batches), aclosing(render(batches)) as chunks:
+                        async for chunk in chunks:
+                            yield chunk
+
+            filename = f"disclosures-{today:%Y%m%d}.{suffix}"
+            headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+            return StreamingResponse(body(), media_type=media_type, headers=headers)
+
+        return _guarded(EXPORT_COST, handler)
+
+    async def atom(request: Request, feed_filter: FeedFilter) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        today = dt.date.today()
+        async with runtime.engine.connect() as conn:
+            rows = (await conn.execute(export_statement(feed_filter, today, ATOM_ENTRIES))).all()
+        self_url = str(request.url)
+        feed_id = str(request.url.replace(query=_canonical_query(feed_filter)))
+        etag = atom_etag(feed_id, rows)
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=60"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        title = "信用信息公示" + (f" · {description}" if (description := describe(feed_filter)) else "")
+        document = atom_document(rows, feed_id=feed_id, self_url=self_url, title=title, now=dt.datetime.now(dt.UTC))
+        return Response(document, media_type="application/atom+xml; charset=utf-8", headers=headers)
+
+    return [
+        Route("/export/disclosures.csv", streaming(csv_chunks, "text/csv; charset=utf-8", "csv")),
+        Route("/export/disclosures.ndjson", streaming(ndjson_chunks, "application/x-ndjson", "ndjson")),
+        Route("/feeds/disclosures.atom", _guarded(ATOM_COST, atom)),
+    ]
+
+
+def _canonical_query(feed_filter: FeedFilter) -> str:
+    """The filter as a query string in a fixed order: one feed id per filter, however it was spelled."""
+    pairs: list[tuple[str, str]] = []
+    if feed_filter.categories:
+        pairs.append(("categories", ",".join(c.value for c in feed_filter.categories)))
+    if feed_filter.region_code_prefix:
+        pairs.append(("regionCodePrefix", feed_filter.region_code_prefix))
+    if feed_filter.authority:
+        pairs.append(("authority", feed_filter.authority))
+    if feed_filter.published_from:
+        pairs.append(("publishedFrom", feed_filter.published_from.isoformat()))
+    if feed_filter.published_to:
+        pairs.append(("publishedTo", feed_filter.published_to.isoformat()))
+    return urlencode(pairs)

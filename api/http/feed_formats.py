@@ -1,0 +1,208 @@
+"""Renderings of the disclosure feed for analysis and feed readers: CSV, NDJSON and Atom (RFC 4287).
+
+Rows are the flat `credit.disclosures.feed.EXPORT_COLUMNS`; personal data is what is stored, which for
+natural persons is the masked name and ID number, so every rendering is masked like the API.
+CSV and NDJSON are produced batch by batch from an async iterator of row batches, so their memory
+does not depend on the size of the export.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
+from typing import Any
+from xml.etree.ElementTree import Element, SubElement, tostring
+
+import orjson
+
+from credit.disclosures.feed import FeedFilter
+from credit.enums import RecordCategory
+from credit.subjects.regions import region_names
+
+#: Columns of the CSV (and keys of the NDJSON objects), named as the GraphQL fields are.
+FIELDS = (
+    "id",
+    "category",
+    "status",
+    "title",
+    "decisionNumber",
+    "authority",
+    "decidedOn",
+    "publishedOn",
+    "disclosureUntil",
+    "severity",
+    "listName",
+    "validFrom",
+    "validUntil",
+    "subjectId",
+    "subjectKind",
+    "subjectName",
+    "subjectCode",
+    "regionCode",
+    "province",
+    "city",
+    "county",
+)
+
+#: The categories' names on the 信用中国 sites, for feed readers.
+CATEGORY_LABELS = {
+    RecordCategory.ADMINISTRATIVE_LICENSE: "行政许可",
+    RecordCategory.ADMINISTRATIVE_PENALTY: "行政处罚",
+    RecordCategory.RED_LIST: "红名单",
+    RecordCategory.BLACK_LIST: "黑名单",
+    RecordCategory.DISHONEST_JUDGMENT_DEBTOR: "失信被执行人",
+    RecordCategory.CREDIT_COMMITMENT: "信用承诺",
+    RecordCategory.CREDIT_EVALUATION: "信用评价",
+}
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+ATOM_NS = "http://www.w3.org/2005/Atom"
+# Characters XML 1.0 cannot carry (a provider's text may hold them); dropped from Atom output.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Spreadsheet formula prefixes (CSV injection): such text cells get a leading apostrophe.
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_TEXT_FIELDS = frozenset({"title", "decisionNumber", "authority", "listName", "subjectName"})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "value"):  # enums
+        return value.value
+    return value
+
+
+def export_record(row: Any) -> dict[str, Any]:
+    """One exported record: `FIELDS` with JSON-ready values (ISO dates, enum names, None)."""
+    names = region_names(row.region_code) if row.region_code else None
+    return {
+        "id": row.id,
+        "category": _plain(row.category),
+        "status": _plain(row.status),  # stored ACTIVE / UNDER_OBJECTION: the feed holds disclosed rows only
+        "title": row.title,
+        "decisionNumber": row.decision_number,
+        "authority": row.authority,
+        "decidedOn": _plain(row.decided_on),
+        "publishedOn": _plain(row.published_on),
+        "disclosureUntil": _plain(row.disclosure_until),
+        "severity": _plain(row.severity),
+        "listName": row.list_name,
+        "validFrom": _plain(row.valid_from),
+        "validUntil": _plain(row.valid_until),
+        "subjectId": row.subject_id,
+        "subjectKind": _plain(row.subject_kind),
+        "subjectName": row.subject_name,
+        "subjectCode": row.subject_code,
+        "regionCode": row.region_code,
+        "province": names.province if names else None,
+        "city": names.city if names else None,
+        "county": names.county if names else None,
+    }
+
+
+def _csv_cell(name: str, value: Any) -> Any:
+    if value is None:
+        return ""
+    if name in _TEXT_FIELDS and isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
+
+
+async def csv_chunks(batches: AsyncIterator[Sequence[Any]]) -> AsyncGenerator[bytes, None]:
+    """UTF-8 CSV with a header line, one chunk per batch of rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(FIELDS)
+    yield buffer.getvalue().encode()
+    async for batch in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        for row in batch:
+            record = export_record(row)
+            writer.writerow([_csv_cell(name, record[name]) for name in FIELDS])
+        yield buffer.getvalue().encode()
+
+
+async def ndjson_chunks(batches: AsyncIterator[Sequence[Any]]) -> AsyncGenerator[bytes, None]:
+    """One JSON object a line, one chunk per batch of rows."""
+    async for batch in batches:
+        yield b"".join(orjson.dumps(export_record(row)) + b"\n" for row in batch)
+
+
+def describe(feed_filter: FeedFilter) -> str:
+    """A short human title for a filter, e.g. 行政处罚 · 3204 · 常州市生态环境局 · 2024-05-01…2024-05-31."""
+    parts = [CATEGORY_LABELS.get(c, c.value) for c in feed_filter.categories]
+    if feed_filter.region_code_prefix:
+        names = region_names(feed_filter.region_code_prefix.ljust(6, "0")[:6])
+        parts.append(names.full if names else feed_filter.region_code_prefix)
+    if feed_filter.authority:
+        parts.append(feed_filter.authority)
+    if feed_filter.published_from or feed_filter.published_to:
+        start = feed_filter.published_from.isoformat() if feed_filter.published_from else ""
+        end = feed_filter.published_to.isoformat() if feed_filter.published_to else ""
+        parts.append(f"{start}…{end}")
+    return " · ".join(parts)
+
+
+def _xml_text(value: object) -> str:
+    return _NOT_XML.sub("", str(value))
+
+
+def _day_start(day: dt.date) -> str:
+    return dt.datetime.combine(day, dt.time(), CHINA).isoformat()
+
+
+def _timestamp(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.isoformat(timespec="seconds")
+
+
+def atom_etag(feed_id: str, rows: Iterable[Any]) -> str:
+    digest = hashlib.blake2b(feed_id.encode(), digest_size=12)
+    for row in rows:
+        digest.update(f"|{row.id}:{_timestamp(row.updated_at)}".encode())
+    return f'"{digest.hexdigest()}"'
+
+
+def _entry_text(record: dict[str, Any]) -> str:
+    region = " ".join(p for p in (record["province"], record["city"], record["county"]) if p)
+    lines = [
+        f"主体：{record['subjectName']}（{record['subjectCode']}）",
+        f"地区：{region or record['regionCode'] or '—'}",
+        f"决定机关：{record['authority']}",
+        f"文书号：{record['decisionNumber'] or '—'}",
+        f"决定日期：{record['decidedOn']}",
+        f"公示截止：{record['disclosureUntil'] or '—'}",
+        f"状态：{'异议核查中' if record['status'] == 'UNDER_OBJECTION' else '公示中'}",
+    ]
+    return "\n".join(lines)
+
+
+def atom_document(rows: Sequence[Any], *, feed_id: str, self_url: str, title: str, now: dt.datetime) -> bytes:
+    """An Atom feed of the rows (newest first), each entry identified by its record id."""
+    feed = Element("feed", {"xmlns": ATOM_NS, "xml:lang": "zh-CN"})
+    SubElement(feed, "id").text = _xml_text(feed_id)
+    SubElement(feed, "title").text = _xml_text(title)
+    updated = max((row.updated_at for row in rows), default=now)
+    SubElement(feed, "updated").text = _timestamp(updated)
+    SubElement(feed, "link", {"rel": "self", "type": "application/atom+xml", "href": self_url})
+    SubElement(feed, "generator").text = "creditgraph"
+    for row in rows:
+        record = export_record(row)
+        entry = SubElement(feed, "entry")
+        SubElement(entry, "id").text = f"urn:creditgraph:record:{row.id}"
+        SubElement(entry, "title").text = _xml_text(f"{record['subjectName']}：{record['title']}")
+        SubElement(entry, "updated").text = _timestamp(row.updated_at)
+        SubElement(entry, "published").text = _day_start(row.published_on)
+        author = SubElement(entry, "author")
+        SubElement(author, "name").text = _xml_text(record["authority"])
+        category = RecordCategory(record["category"])
+        SubElement(entry, "category", {"term": category.value, "label": CATEGORY_LABELS.get(category, category)})
+        SubElement(entry, "content", {"type": "text"}).text = _xml_text(_entry_text(record))
+    body: bytes = tostring(feed, encoding="utf-8", xml_declaration=True)
+    return body

@@ -1,0 +1,81 @@
+"""Typed settings, read once from the environment (and `.env` when present)."""
+
+from __future__ import annotations
+
+import functools
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str | None = None
+    elasticsearch_url: str | None = None
+    redis_url: str | None = None
+    creditgraph_home: Path = Path(".creditgraph")
+    environment: Environment = Field(default=Environment.DEVELOPMENT, alias="CREDITGRAPH_ENV")
+    # Secret for personal-data encryption (AES-GCM) and the keyed blind index (HMAC).
+    # In development a key is generated once under CREDITGRAPH_HOME; production must set it.
+    secret_key: SecretStr | None = Field(default=None, alias="CREDITGRAPH_SECRET_KEY")
+    # Earlier keys still accepted for decryption while data is re-encrypted (comma separated).
+    old_secret_keys: str = Field(default="", alias="CREDITGRAPH_OLD_SECRET_KEYS")
+    # "auto" asks the engine at start; "elasticsearch" or "opensearch" forces the header style.
+    search_engine_flavor: str = Field(default="auto", alias="SEARCH_ENGINE_FLAVOR")
+    search_index_prefix: str = Field(default="", alias="SEARCH_INDEX_PREFIX")
+    objection_reply_working_days: int = 15
+    correction_working_days: int = 5
+    # Connections of one process: `db_pool_size` kept open, as many again opened under load.
+    db_pool_size: int = 10
+    # What the API workers of one `serve --workers N` may open together; each worker gets its share
+    # (`pool_size_per_worker`) unless DB_POOL_SIZE is set. PostgreSQL allows 100 by default.
+    db_connection_budget: int = 60
+    # Abuse protection (api/guard/query.py, api/guard/ratelimit.py, api/http/transport.py); checked before any database
+    # or search call. Cost is explained in api/guard/complexity.py.
+    max_query_depth: int = 12
+    max_query_aliases: int = 30
+    max_query_tokens: int = 3000
+    max_query_nodes: int = 500
+    max_query_cost: int = 3000
+    max_operations_per_document: int = 5
+    max_request_bytes: int = 1_000_000
+    request_timeout_seconds: float = 15.0
+    rate_limit_window_seconds: int = 60
+    rate_limit_cost_per_key: int = 30_000
+    rate_limit_cost_per_address: int = 15_000
+    # A refused document (or key) is charged like a heavy query: 60 a minute spend an address's budget.
+    rate_limit_rejected_cost: int = 250
+    # A client in the penalty box gets its 429 this much later (at most this many held at once).
+    rate_limit_delay_seconds: float = 1.0
+    rate_limit_max_delayed: int = 256
+    rate_limit_key_prefix: str = "creditgraph:rl:"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def home(self) -> Path:
+        return self.creditgraph_home.resolve()
+
+    @property
+    def subjects_alias(self) -> str:
+        return f"{self.search_index_prefix}subjects"
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def pool_size_per_worker(budget: int, workers: int, default: int = 10) -> int:
+    """Each API worker's `db_pool_size` so that N workers (pool plus equal overflow) stay in `budget`."""
+    return max(2, min(default, budget // (2 * max(1, workers))))

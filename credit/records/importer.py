@@ -1,0 +1,122 @@
+"""`creditgraph import`: stream NDJSON lines through the ingestion service in batches.
+
+Lines are validated one by one; consecutive valid lines of one type form a batch that is written in
+one transaction. Memory stays bounded by the batch size whatever the file size. A batch that fails
+in the database is retried line by line so one bad line cannot take good ones down with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from credit.platform.crypto import Vault
+from credit.records.ingest import Change, Outcome, upsert_records, upsert_subjects
+from credit.records.inputs import InputError, RecordInput, SubjectInput, parse_line
+
+BATCH = 1000
+MAX_LINE = 1 << 20
+
+
+@dataclass
+class ImportSummary:
+    lines: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated
+
+
+class Importer:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        vault: Vault,
+        *,
+        actor: str = "import",
+        today: dt.date | None = None,
+        on_progress: Callable[[ImportSummary], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._vault = vault
+        self._actor = actor
+        self._today = today
+        self._on_progress = on_progress
+        self.summary = ImportSummary()
+        self._batch: list[tuple[int, SubjectInput | RecordInput]] = []
+        self._keys: set[object] = set()
+
+    async def run(self, lines: Iterable[bytes]) -> ImportSummary:
+        for number, raw in enumerate(lines, start=1):
+            self.summary.lines = number
+            if not raw.strip():
+                continue
+            if len(raw) > MAX_LINE:
+                self.summary.rejected.append((number, f"line longer than {MAX_LINE} bytes"))
+                continue
+            try:
+                item = parse_line(raw)
+            except InputError as exc:
+                self.summary.rejected.append((number, str(exc)))
+                continue
+            key = ("s", item.code) if isinstance(item, SubjectInput) else ("r", item.authority, item.source_id)
+            if self._batch and (type(self._batch[0][1]) is not type(item) or key in self._keys):
+                await self._flush()
+            self._batch.append((number, item))
+            self._keys.add(key)
+            if len(self._batch) >= BATCH:
+                await self._flush()
+        await self._flush()
+        self.summary.rejected.sort()
+        return self.summary
+
+    async def _write(self, items: list[SubjectInput | RecordInput]) -> Outcome:
+        async with self._sessions.begin() as session:
+            if isinstance(items[0], SubjectInput):
+                return await upsert_subjects(session, [i for i in items if isinstance(i, SubjectInput)], self._vault)
+            return await upsert_records(
+                session,
+                [i for i in items if isinstance(i, RecordInput)],
+                self._vault,
+                actor=self._actor,
+                today=self._today,
+            )
+
+    async def _flush(self) -> None:
+        batch, self._batch, self._keys = self._batch, [], set()
+        if not batch:
+            return
+        try:
+            outcomes = [(batch, await self._write([item for _, item in batch]))]
+        except DBAPIError:
+            outcomes = []
+            for entry in batch:
+                try:
+                    outcomes.append(([entry], await self._write([entry[1]])))
+                except DBAPIError as exc:
+                    reason = f"rejected by the database ({type(exc.orig).__name__})"
+                    self.summary.rejected.append((entry[0], reason))
+        for entries, outcome in outcomes:
+            for (number, _), result in zip(entries, outcome.results, strict=True):
+                if result is Change.CREATED:
+                    self.summary.created += 1
+                elif result is Change.UPDATED:
+                    self.summary.updated += 1
+                elif result is Change.UNCHANGED:
+                    self.summary.unchanged += 1
+                else:
+                    self.summary.rejected.append((number, result))
+        if self._on_progress:
+            self._on_progress(self.summary)

@@ -1,0 +1,203 @@
+"""Cached subject profiles: the subject's row, its records and their objections, as one entry.
+
+A profile costs one cache read when warm and three statements when cold, whatever the number of
+records. Entries are kept per role class: `public` holds only records in public disclosure, so a
+public request never has withdrawn records in hand; `entitled` holds every record. The indexer
+stamps the revision it indexed and deletes both entries of the subject (`mark_indexed`),
+so a cached profile never outlives a change; the TTL is only a backstop. A cache that fails is
+skipped: the profile is read from PostgreSQL and the request succeeds.
+
+A request that read PostgreSQL just before a change and writes the cache just after the indexer
+invalidated it would leave a stale entry. To rule that out, every entry carries the subject's
+revision, and the indexer publishes the revision it indexed under `profile:<id>:rev`: an entry
+older than that stamp is a miss. A fill sets the stamp only where none exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from credit.enums import ObjectionStatus
+from credit.models import CreditRecord, Objection, Subject
+from credit.platform.broker import Broker
+from credit.rules.facts import RecordFacts
+from credit.rules.flags import in_public_disclosure
+from credit.subjects.profile import facts_of
+
+log = logging.getLogger("creditgraph.cache")
+
+TTL_SECONDS = 300
+_FORMAT = 1
+
+
+class RoleClass(StrEnum):
+    PUBLIC = "public"
+    ENTITLED = "entitled"
+
+
+STAMP_TTL_SECONDS = 2 * TTL_SECONDS
+
+
+def cache_key(subject_id: int, role_class: RoleClass) -> str:
+    return f"profile:{subject_id}:{role_class.value}"
+
+
+def stamp_key(subject_id: int) -> str:
+    return f"profile:{subject_id}:rev"
+
+
+async def mark_indexed(broker: Broker, revisions: dict[int, int]) -> None:
+    """Called by the indexer after writing documents: entries older than these revisions are stale."""
+    # Never lowered: a worker that built an older snapshot of the subject may report after a newer one.
+    await broker.raise_to({stamp_key(sid): rev for sid, rev in revisions.items()}, STAMP_TTL_SECONDS)
+    await broker.delete(*(cache_key(sid, rc) for sid in revisions for rc in RoleClass))
+
+
+@dataclass
+class Profile:
+    subject: Subject
+    records: list[CreditRecord] = field(default_factory=list)
+    objections: dict[int, list[Objection]] = field(default_factory=dict)
+
+    def facts(self) -> list[RecordFacts]:
+        due = {
+            rid: o.due_on
+            for rid, items in self.objections.items()
+            for o in items
+            if o.status is ObjectionStatus.PENDING
+        }
+        return [facts_of(r, due.get(r.id)) for r in self.records]
+
+
+def _columns(model: type[Any]) -> list[str]:
+    return [c.key for c in model.__table__.columns]
+
+
+_SUBJECT = [c for c in _columns(Subject) if c not in ("personal_data", "code_index", "content_hash")]
+_RECORD = [c for c in _columns(CreditRecord) if c != "content_hash"]
+_OBJECTION = _columns(Objection)
+
+
+def _dump_row(row: Any, columns: Sequence[str]) -> dict[str, Any]:
+    return {c: getattr(row, c) for c in columns}
+
+
+def _load_row(model: type[Any], data: dict[str, Any]) -> Any:
+    values: dict[str, Any] = {}
+    for column in model.__table__.columns:
+        if column.key not in data:
+            continue
+        value = data[column.key]
+        if value is not None:
+            python_type = column.type.python_type
+            if python_type is dt.date:
+                value = dt.date.fromisoformat(value)
+            elif python_type is dt.datetime:
+                value = dt.datetime.fromisoformat(value)
+            elif isinstance(python_type, type) and issubclass(python_type, StrEnum):
+                value = python_type(value)
+        values[column.key] = value
+    return model(**values)
+
+
+def encode(profile: Profile) -> bytes:
+    return orjson.dumps(
+        {
+            "v": _FORMAT,
+            "subject": _dump_row(profile.subject, _SUBJECT),
+            "records": [_dump_row(r, _RECORD) for r in profile.records],
+            "objections": [_dump_row(o, _OBJECTION) for items in profile.objections.values() for o in items],
+        }
+    )
+
+
+def decode(blob: bytes) -> Profile | None:
+    data = orjson.loads(blob)
+    if data.get("v") != _FORMAT:
+        return None
+    objections: dict[int, list[Objection]] = defaultdict(list)
+    for item in data["objections"]:
+        objection = _load_row(Objection, item)
+        objections[objection.record_id].append(objection)
+    return Profile(
+        subject=_load_row(Subject, data["subject"]),
+        records=[_load_row(CreditRecord, r) for r in data["records"]],
+        objections=dict(objections),
+    )
+
+
+def for_role(profile: Profile, role_class: RoleClass, today: dt.date) -> Profile:
+    if role_class is RoleClass.ENTITLED:
+        return profile
+    facts = profile.facts()
+    shown = [r for r, f in zip(profile.records, facts, strict=True) if in_public_disclosure(f, today)]
+    ids = {r.id for r in shown}
+    return Profile(profile.subject, shown, {k: v for k, v in profile.objections.items() if k in ids})
+
+
+async def read_profiles(session: AsyncSession, subject_ids: Iterable[int]) -> dict[int, Profile]:
+    """Profiles from PostgreSQL in three statements, whatever the number of subjects and records."""
+    ids = sorted(set(subject_ids))
+    if not ids:
+        return {}
+    subjects = (await session.scalars(select(Subject).where(Subject.id.in_(ids)))).all()
+    profiles = {s.id: Profile(subject=s) for s in subjects}
+    records = (
+        await session.scalars(select(CreditRecord).where(CreditRecord.subject_id.in_(ids)).order_by(CreditRecord.id))
+    ).all()
+    by_id: dict[int, CreditRecord] = {}
+    for record in records:
+        profiles[record.subject_id].records.append(record)
+        by_id[record.id] = record
+    if by_id:
+        stmt = select(Objection).where(Objection.record_id.in_(list(by_id))).order_by(Objection.id)
+        for objection in (await session.scalars(stmt)).all():
+            subject_id = by_id[objection.record_id].subject_id
+            profiles[subject_id].objections.setdefault(objection.record_id, []).append(objection)
+    return profiles
+
+
+class ProfileStore:
+    """Profiles by subject id for one role class: cache first, PostgreSQL for the misses."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], broker: Broker | None) -> None:
+        self.sessions = sessions
+        self.broker = broker
+
+    async def load(self, subject_ids: Sequence[int], role_class: RoleClass, today: dt.date) -> dict[int, Profile]:
+        found: dict[int, Profile] = {}
+        if self.broker is not None:
+            try:
+                keys = [k for sid in subject_ids for k in (stamp_key(sid), cache_key(sid, role_class))]
+                values = await self.broker.get_many(keys)
+                for sid, stamp, blob in zip(subject_ids, values[0::2], values[1::2], strict=True):
+                    profile = decode(blob) if blob is not None and stamp is not None else None
+                    if profile is not None and stamp is not None and profile.subject.revision >= int(stamp):
+                        found[sid] = profile
+            except Exception as exc:  # a failing cache costs a database read, never the request
+                log.warning("profile cache read failed: %s", type(exc).__name__)
+        missing = [sid for sid in subject_ids if sid not in found]
+        if missing:
+            async with self.sessions() as session:
+                loaded = await read_profiles(session, missing)
+            for sid, profile in loaded.items():
+                shown = for_role(profile, role_class, today)
+                found[sid] = shown
+                if self.broker is not None:
+                    try:
+                        await self.broker.set(cache_key(sid, role_class), encode(shown), TTL_SECONDS)
+                        revision = str(profile.subject.revision).encode()
+                        await self.broker.set(stamp_key(sid), revision, STAMP_TTL_SECONDS, only_if_absent=True)
+                    except Exception as exc:
+                        log.warning("profile cache write failed: %s", type(exc).__name__)
+        return {sid: for_role(p, role_class, today) for sid, p in found.items()}
