@@ -25,3 +25,7 @@ class NotAllowed(DomainError):
 
 class NotFoundError(DomainError):
     """The command names something that does not exist (NOT_FOUND)."""
+
+
+class ServiceUnavailable(DomainError):
+    """A backing service (the search engine) does not answer now; the caller may retry."""

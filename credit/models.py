@@ -36,6 +36,7 @@ from credit.enums import (
     Severity,
     SubjectKind,
 )
+from credit.rules.facts import RecordFacts
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -121,6 +122,22 @@ class CreditRecord(Base):
     revision: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
     created_at: Mapped[dt.datetime] = _now()
     updated_at: Mapped[dt.datetime] = _now()
+
+    def facts(self, objection_due_on: dt.date | None = None) -> RecordFacts:
+        """The record as the rules see it (`credit.rules`), with its pending objection's due date."""
+        return RecordFacts(
+            id=self.id,
+            category=self.category,
+            status=self.status,
+            decided_on=self.decided_on,
+            published_on=self.published_on,
+            severity=self.severity,
+            list_name=self.list_name,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            content=self.content,
+            objection_due_on=objection_due_on,
+        )
 
 
 class Objection(Base):

@@ -1,71 +1,47 @@
 """Credit checks (征信查询) and the audit trail of entitled look-ups (查询记录).
 
 A credit check is purpose-bound: an entitled role names the purpose and the subject's authorization
-reference, and sees the subject's personal data unmasked as far as its role allows. Each check
-writes an `AuditEntry` (who, which subject, purpose, authorization reference, which fields were
-unmasked, when) in the caller's transaction, flushed before any personal data is returned: a
-check whose audit row cannot be committed returns nothing. A check of a code that matches no
-subject is audited too (probing whether a person is known is itself a look-up).
+reference, and sees the subject's personal data unmasked as far as its role allows
+(`credit.access.policy`). Each check writes an `AuditEntry` (who, which subject, purpose,
+authorization reference, which fields were unmasked, when) and commits it before any personal data is
+returned: a check whose audit row cannot be committed returns nothing. A check of a code that matches
+no subject is audited too (probing whether a person is known is itself a look-up), then answered
+NOT_FOUND.
 
 Regulators read the whole trail; a subject reads who checked it (`check_records`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from credit.access.keys import Viewer
+from credit.access.policy import (
+    ADDRESS,
+    FORMER_NAMES,
+    ID_NUMBER,
+    LEGAL_REPRESENTATIVE,
+    NAME,
+    PHONE,
+    Capability,
+    policy_of,
+    require,
+)
+from credit.access.viewer import Viewer
+from credit.checks.audit import CREDIT_CHECK, AuditPage, audit_page
+from credit.clock import now
 from credit.enums import CheckPurpose, Role, SubjectKind
-from credit.errors import InvalidRequest, NotAllowed
-from credit.lifecycle.common import clean_text, now, require_role
-from credit.models import ApiKey, AuditEntry, Subject
+from credit.errors import NotAllowed, NotFoundError
+from credit.models import AuditEntry, Subject
 from credit.platform.crypto import Vault
-from credit.subjects.identifiers import is_resident_id, normalize_any_code
+from credit.platform.runtime import Runtime
+from credit.subjects.identifiers import is_resident_id
 from credit.subjects.masking import mask_id_number
-
-CREDIT_CHECK: Final = "credit_check"
-ID_LOOKUP: Final = "id_lookup"
-ID_SEARCH: Final = "id_search"
+from credit.subjects.repository import subject_by_index
+from credit.subjects.service import canonical_code
+from credit.text import required_text
 
 MAX_AUTHORIZATION_REF = 200
-
-#: Roles that run credit checks.
-CHECKERS: frozenset[Role] = frozenset({Role.FINANCIAL_INSTITUTION, Role.REGULATOR})
-
-#: The purposes each role may state: financial institutions check for their own business only.
-PURPOSES: dict[Role, frozenset[CheckPurpose]] = {
-    Role.FINANCIAL_INSTITUTION: frozenset(
-        {
-            CheckPurpose.LOAN_APPROVAL,
-            CheckPurpose.POST_LOAN_MONITORING,
-            CheckPurpose.GUARANTEE,
-            CheckPurpose.INSURANCE_UNDERWRITING,
-        }
-    ),
-    Role.REGULATOR: frozenset(CheckPurpose),
-}
-
-#: Personal-data fields, by their GraphQL names.
-NAME, ID_NUMBER, FORMER_NAMES, PHONE, ADDRESS, LEGAL_REPRESENTATIVE = (
-    "name",
-    "idNumber",
-    "formerNames",
-    "phone",
-    "address",
-    "legalRepresentative",
-)
-
-#: The fields each role sees unmasked (minimum necessary: an institution needs the identity and the
-#: legal representative, not a person's phone number or home address).
-UNMASKED: dict[Role, frozenset[str]] = {
-    Role.FINANCIAL_INSTITUTION: frozenset({NAME, ID_NUMBER, FORMER_NAMES, LEGAL_REPRESENTATIVE}),
-    Role.REGULATOR: frozenset({NAME, ID_NUMBER, FORMER_NAMES, PHONE, ADDRESS, LEGAL_REPRESENTATIVE}),
-}
 
 # Where each field lives in the decrypted `personal_data` of a subject.
 _SECRET_KEYS = {
@@ -92,25 +68,16 @@ class PersonalData:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The audit row of the check, the subject (None when the code matched no subject) and its data."""
+    """The committed audit row of the check, the subject and the personal data it may see."""
 
     entry: AuditEntry
-    subject: Subject | None
+    subject: Subject
     personal_data: PersonalData | None
-
-
-@dataclass(frozen=True)
-class AuditPage:
-    """Audit rows (newest first) with the name of the key that made each, and the total matching."""
-
-    entries: list[tuple[AuditEntry, str | None]]
-    total: int
-    has_next_page: bool
 
 
 def unmask(vault: Vault, subject: Subject, role: Role) -> tuple[PersonalData | None, list[str]]:
     """The personal data of `subject` that `role` may see, and the names of the fields filled."""
-    allowed = UNMASKED.get(role, frozenset())
+    allowed = policy_of(role).unmasked
     if subject.personal_data is None or not allowed:
         return None, []
     secret = vault.decrypt(subject.personal_data, context=subject.code_index)
@@ -134,96 +101,60 @@ def unmask(vault: Vault, subject: Subject, role: Role) -> tuple[PersonalData | N
     return data, sorted(values)
 
 
-async def find_subject(session: AsyncSession, vault: Vault, code: str) -> tuple[str, Subject | None]:
-    """The canonical form of a USCC or resident ID number, and its subject if there is one."""
-    canonical = normalize_any_code(code)
-    if canonical is None:
-        raise InvalidRequest("code is neither a valid 统一社会信用代码 nor a valid resident ID number")
-    subject: Subject | None = await session.scalar(
-        select(Subject).where(Subject.code_index == vault.blind_index(canonical))
-    )
-    return canonical, subject
-
-
 def _masked_code(canonical: str) -> str:
     return mask_id_number(canonical) if is_resident_id(canonical) else canonical
 
 
 async def credit_check(
-    session: AsyncSession,
-    vault: Vault,
-    viewer: Viewer,
-    code: str,
-    purpose: CheckPurpose,
-    authorization_ref: str,
+    runtime: Runtime, viewer: Viewer, code: str, purpose: CheckPurpose, authorization_ref: str
 ) -> CheckResult:
-    """Look a subject up for `purpose`, unmasked as the role allows, and write the audit row."""
-    require_role(viewer, CHECKERS, "creditCheck")
-    if purpose not in PURPOSES[viewer.role]:
+    """Look a subject up for `purpose`, unmasked as the role allows; the audit row is committed first."""
+    require(viewer, Capability.CREDIT_CHECK, "creditCheck")
+    if purpose not in policy_of(viewer.role).purposes:
         raise NotAllowed(f"the purpose {purpose.value} is not open to the role {viewer.role.value}")
-    reference = clean_text(authorization_ref, "authorizationRef", required=True, max_length=MAX_AUTHORIZATION_REF)
-    canonical, subject = await find_subject(session, vault, code)
-    data, fields = unmask(vault, subject, viewer.role) if subject is not None else (None, [])
-    entry = AuditEntry(
-        at=now(),
-        key_id=viewer.key_id,
-        role=viewer.role,
-        action=CREDIT_CHECK,
-        subject_id=subject.id if subject is not None else None,
-        purpose=purpose,
-        authorization_ref=reference,
-        unmasked_fields=fields,
-        details={"found": subject is not None, "code": _masked_code(canonical)},
-    )
-    session.add(entry)
-    await session.flush()
+    reference = required_text(authorization_ref, "authorizationRef", max_length=MAX_AUTHORIZATION_REF)
+    canonical = canonical_code(code)
+    async with runtime.sessions.begin() as session:
+        subject = await subject_by_index(session, runtime.vault.blind_index(canonical))
+        data, fields = unmask(runtime.vault, subject, viewer.role) if subject is not None else (None, [])
+        entry = AuditEntry(
+            at=now(),
+            key_id=viewer.key_id,
+            role=viewer.role,
+            action=CREDIT_CHECK,
+            subject_id=subject.id if subject is not None else None,
+            purpose=purpose,
+            authorization_ref=reference,
+            unmasked_fields=fields,
+            details={"found": subject is not None, "code": _masked_code(canonical)},
+        )
+        session.add(entry)
+        await session.flush()
+    if subject is None:
+        raise NotFoundError("no subject with this code")
     return CheckResult(entry=entry, subject=subject, personal_data=data)
 
 
-async def record_lookup(
-    session: AsyncSession, viewer: Viewer, action: str, subject_ids: Sequence[int], details: dict[str, Any]
-) -> None:
-    """Audit an entitled look-up by ID number (`subject(code:)`, `searchSubjects`): one row a subject
-    found, or one row without a subject when none was."""
-    targets: list[int | None] = [*subject_ids] or [None]
-    for subject_id in targets:
-        session.add(
-            AuditEntry(
-                at=now(), key_id=viewer.key_id, role=viewer.role, action=action, subject_id=subject_id, details=details
-            )
-        )
-    await session.flush()
-
-
-async def _page(session: AsyncSession, conditions: list[Any], first: int, before_id: int | None) -> AuditPage:
-    total = await session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
-    stmt = (
-        select(AuditEntry, ApiKey.name)
-        .outerjoin(ApiKey, ApiKey.id == AuditEntry.key_id)
-        .where(*conditions)
-        .order_by(AuditEntry.id.desc())
-        .limit(first + 1)
-    )
-    if before_id is not None:
-        stmt = stmt.where(AuditEntry.id < before_id)
-    rows: list[tuple[AuditEntry, str | None]] = [(entry, name) for entry, name in (await session.execute(stmt)).all()]
-    return AuditPage(entries=rows[:first], total=total, has_next_page=len(rows) > first)
-
-
 async def audit_log(
-    session: AsyncSession, viewer: Viewer, subject_id: int | None, first: int, before_id: int | None
+    runtime: Runtime, viewer: Viewer, subject_code: str | None, first: int, before_id: int | None
 ) -> AuditPage:
     """The audit trail, newest first, optionally of one subject (regulators only)."""
-    require_role(viewer, {Role.REGULATOR}, "auditLog")
-    conditions = [] if subject_id is None else [AuditEntry.subject_id == subject_id]
-    return await _page(session, conditions, first, before_id)
+    require(viewer, Capability.READ_AUDIT_LOG, "auditLog")
+    async with runtime.sessions() as session:
+        subject_id = None
+        if subject_code is not None:
+            subject = await subject_by_index(session, runtime.vault.blind_index(canonical_code(subject_code)))
+            if subject is None:
+                raise NotFoundError("no subject with this code")
+            subject_id = subject.id
+        return await audit_page(session, subject_id, first, before_id)
 
 
-async def check_records(session: AsyncSession, viewer: Viewer, first: int, before_id: int | None) -> AuditPage:
+async def check_records(runtime: Runtime, viewer: Viewer, first: int, before_id: int | None) -> AuditPage:
     """查询记录: every entitled look-up of the viewer's own subject (credit checks and look-ups by ID
     number), newest first (SUBJECT keys only)."""
-    require_role(viewer, {Role.SUBJECT}, "myCheckRecords")
+    require(viewer, Capability.READ_OWN_CHECK_RECORDS, "myCheckRecords")
     if viewer.subject_id is None:
         raise NotAllowed("this SUBJECT key is not bound to a subject")
-    conditions = [AuditEntry.subject_id == viewer.subject_id]
-    return await _page(session, conditions, first, before_id)
+    async with runtime.sessions() as session:
+        return await audit_page(session, viewer.subject_id, first, before_id)

@@ -11,37 +11,27 @@ after filing. The answer is one of:
 - REVOKED: the record should never have been disclosed; it is REVOKED for good, with no measures.
 
 Each command is one unit of work in the caller's transaction: authorization, the change, the
-record's history event and the outbox row (through `credit.lifecycle.common`).
+record's history event and the outbox row (through `credit.lifecycle.repository`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from credit.access.keys import Viewer
+from credit.access.policy import Capability, require, require_for_subject
+from credit.access.viewer import Viewer
+from credit.clock import now
 from credit.enums import ObjectionOutcome, ObjectionStatus, RecordStatus
-from credit.errors import InvalidRequest, NotFoundError
-from credit.lifecycle.common import (
-    OFFICE,
-    ON_BEHALF_OF_SUBJECT,
-    authorize_for_record,
-    clean_text,
-    lock_record,
-    lock_with_record,
-    log_change,
-    now,
-    require_role,
-)
-from credit.models import CreditRecord, Objection, RecordEvent
+from credit.errors import InvalidRequest
+from credit.lifecycle.repository import lock_record, lock_with_record, log_change, pending_objection
+from credit.models import Objection
+from credit.outbox.work import UnitOfWork
 from credit.platform.config import Settings
 from credit.rules.calendar import correction_due_on, objection_due_on
 from credit.rules.flags import effective_status
-from credit.subjects.profile import facts_of
+from credit.text import clean_text, required_text
 
 PENDING_EXISTS = "this record already has a pending objection; wait for its answer before objecting again"
 
@@ -52,24 +42,18 @@ _OUTCOME_STATUS = {
 }
 
 
-async def pending_objection(session: AsyncSession, record_id: int) -> Objection | None:
-    stmt = select(Objection).where(Objection.record_id == record_id, Objection.status == ObjectionStatus.PENDING)
-    objection: Objection | None = await session.scalar(stmt)
-    return objection
-
-
 async def file_objection(
-    session: AsyncSession, viewer: Viewer, record_id: int, reason: str, today: dt.date, settings: Settings
+    work: UnitOfWork, viewer: Viewer, record_id: int, reason: str, today: dt.date, settings: Settings
 ) -> Objection:
     """File an objection to a record: the record goes UNDER_OBJECTION and its punishments are held."""
-    require_role(viewer, ON_BEHALF_OF_SUBJECT, "fileObjection")
-    text = clean_text(reason, "reason", required=True)
-    assert text is not None
+    require(viewer, Capability.ACT_FOR_SUBJECT, "fileObjection")
+    text = required_text(reason, "reason")
+    session = work.session
     record = await lock_record(session, record_id)
-    authorize_for_record(viewer, record, "fileObjection")
+    require_for_subject(viewer, record.subject_id, "fileObjection")
     if await pending_objection(session, record.id) is not None:
         raise InvalidRequest(PENDING_EXISTS)
-    status = effective_status(facts_of(record), today)
+    status = effective_status(record.facts(), today)
     if status is RecordStatus.REVOKED:
         raise InvalidRequest("the record was revoked; there is nothing left to object to")
     if status is RecordStatus.REPAIRED:
@@ -92,13 +76,13 @@ async def file_objection(
         # this rare, the unique index makes it impossible to end up with two.
         raise InvalidRequest(PENDING_EXISTS) from None
     await log_change(
-        session, viewer, record, action="objection_filed", reason=text, to_status=RecordStatus.UNDER_OBJECTION
+        work, viewer, record, action="objection_filed", reason=text, to_status=RecordStatus.UNDER_OBJECTION
     )
     return objection
 
 
 async def resolve_objection(
-    session: AsyncSession,
+    work: UnitOfWork,
     viewer: Viewer,
     objection_id: int,
     outcome: ObjectionOutcome,
@@ -107,9 +91,9 @@ async def resolve_objection(
     settings: Settings,
 ) -> Objection:
     """Answer a pending objection (credit office only); the record's status follows the outcome."""
-    require_role(viewer, OFFICE, "resolveObjection")
+    require(viewer, Capability.CREDIT_OFFICE, "resolveObjection")
     text = clean_text(note, "note", required=False)
-    record, objection = await lock_with_record(session, Objection, objection_id, "no objection with this id")
+    record, objection = await lock_with_record(work.session, Objection, objection_id, "no objection with this id")
     if objection.status is not ObjectionStatus.PENDING:
         raise InvalidRequest("this objection was already resolved; an answer is final")
     objection.status = ObjectionStatus.RESOLVED
@@ -126,23 +110,5 @@ async def resolve_objection(
     target = _OUTCOME_STATUS[outcome] if record.status is RecordStatus.UNDER_OBJECTION else None
     if outcome is ObjectionOutcome.REVOKED:
         target = RecordStatus.REVOKED
-    await log_change(session, viewer, record, action="objection_resolved", reason=why, to_status=target)
+    await log_change(work, viewer, record, action="objection_resolved", reason=why, to_status=target)
     return objection
-
-
-async def record_history(session: AsyncSession, record_id: int) -> Sequence[RecordEvent]:
-    """Every status change of a record, oldest first (for the credit office)."""
-    if await session.get(CreditRecord, record_id) is None:
-        raise NotFoundError("no credit record with this id")
-    stmt = select(RecordEvent).where(RecordEvent.record_id == record_id).order_by(RecordEvent.at, RecordEvent.id)
-    return (await session.scalars(stmt)).all()
-
-
-async def overdue_objections(session: AsyncSession, today: dt.date) -> Sequence[Objection]:
-    """Pending objections whose reply is overdue (due before `today`), the longest overdue first."""
-    stmt = (
-        select(Objection)
-        .where(Objection.status == ObjectionStatus.PENDING, Objection.due_on < today)
-        .order_by(Objection.due_on, Objection.id)
-    )
-    return (await session.scalars(stmt)).all()

@@ -12,27 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from credit.access.keys import Viewer
+from credit.access.policy import Capability, require, require_for_subject
+from credit.access.viewer import Viewer
+from credit.clock import now
 from credit.enums import RecordCategory, RecordStatus, RepairStatus
 from credit.errors import InvalidRequest
-from credit.lifecycle.common import (
-    OFFICE,
-    ON_BEHALF_OF_SUBJECT,
-    authorize_for_record,
-    clean_text,
-    lock_record,
-    lock_with_record,
-    log_change,
-    now,
-    require_role,
-)
+from credit.lifecycle.repository import has_pending_repair, lock_record, lock_with_record, log_change
 from credit.models import CreditRepair
+from credit.outbox.work import UnitOfWork
 from credit.rules.disclosure import disclosure_period
 from credit.rules.flags import effective_status
-from credit.subjects.profile import facts_of
+from credit.text import clean_text, required_text
 
 #: Categories whose records bring punishment measures, and so can be repaired.
 REPAIRABLE: frozenset[RecordCategory] = frozenset(
@@ -42,19 +32,19 @@ _ONE_DAY = dt.timedelta(days=1)
 
 
 async def apply_credit_repair(
-    session: AsyncSession, viewer: Viewer, record_id: int, statement: str, today: dt.date
+    work: UnitOfWork, viewer: Viewer, record_id: int, statement: str, today: dt.date
 ) -> CreditRepair:
     """Apply for the repair of a record; the application waits for the credit office's decision."""
-    require_role(viewer, ON_BEHALF_OF_SUBJECT, "applyCreditRepair")
-    text = clean_text(statement, "statement", required=True)
-    assert text is not None
+    require(viewer, Capability.ACT_FOR_SUBJECT, "applyCreditRepair")
+    text = required_text(statement, "statement")
+    session = work.session
     record = await lock_record(session, record_id)
-    authorize_for_record(viewer, record, "applyCreditRepair")
+    require_for_subject(viewer, record.subject_id, "applyCreditRepair")
     if record.category not in REPAIRABLE:
         raise InvalidRequest(
             "credit repair applies only to administrative penalties, black lists and dishonest judgment debtors"
         )
-    facts = facts_of(record)
+    facts = record.facts()
     status = effective_status(facts, today)
     if status is RecordStatus.UNDER_OBJECTION:
         raise InvalidRequest("the record has a pending objection; apply for repair once it is resolved")
@@ -69,34 +59,31 @@ async def apply_credit_repair(
             f"the minimum disclosure period of this record ends on {minimum_until.isoformat()}; "
             f"credit repair can be applied for from {earliest}"
         )
-    pending = await session.scalar(
-        select(CreditRepair.id).where(CreditRepair.record_id == record.id, CreditRepair.status == RepairStatus.PENDING)
-    )
-    if pending is not None:
+    if await has_pending_repair(session, record.id):
         raise InvalidRequest("this record already has a pending repair application")
     repair = CreditRepair(
         record_id=record.id, status=RepairStatus.PENDING, statement=text, applied_at=now(), applied_by=viewer.key_id
     )
     session.add(repair)
     await session.flush()
-    await log_change(session, viewer, record, action="repair_applied", reason=f"repair {repair.id}: {text}")
+    await log_change(work, viewer, record, action="repair_applied", reason=f"repair {repair.id}: {text}")
     return repair
 
 
 async def decide_credit_repair(
-    session: AsyncSession, viewer: Viewer, repair_id: int, approve: bool, note: str | None, today: dt.date
+    work: UnitOfWork, viewer: Viewer, repair_id: int, approve: bool, note: str | None, today: dt.date
 ) -> CreditRepair:
     """Approve (the record becomes REPAIRED) or reject (nothing changes) a pending application."""
-    require_role(viewer, OFFICE, "decideCreditRepair")
+    require(viewer, Capability.CREDIT_OFFICE, "decideCreditRepair")
     text = clean_text(note, "note", required=False)
     record, repair = await lock_with_record(
-        session, CreditRepair, repair_id, "no credit repair application with this id"
+        work.session, CreditRepair, repair_id, "no credit repair application with this id"
     )
     if repair.status is not RepairStatus.PENDING:
         raise InvalidRequest(f"this application was already decided ({repair.status.value}); a decision is final")
     target: RecordStatus | None = None
     if approve:
-        status = effective_status(facts_of(record), today)
+        status = effective_status(record.facts(), today)
         if status is RecordStatus.UNDER_OBJECTION:
             raise InvalidRequest("the record has a pending objection; resolve it before approving the repair")
         if status in (RecordStatus.REVOKED, RecordStatus.REPAIRED):
@@ -108,5 +95,5 @@ async def decide_credit_repair(
     repair.note = text
     why = f"repair {repair.id} {repair.status.value}" + (f": {text}" if text else "")
     action = "repair_approved" if approve else "repair_rejected"
-    await log_change(session, viewer, record, action=action, reason=why, to_status=target)
+    await log_change(work, viewer, record, action=action, reason=why, to_status=target)
     return repair

@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from credit.rules.calendar import CORRECTION_WORKING_DAYS, OBJECTION_REPLY_WORKING_DAYS
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -31,8 +33,8 @@ class Settings(BaseSettings):
     # "auto" asks the engine at start; "elasticsearch" or "opensearch" forces the header style.
     search_engine_flavor: str = Field(default="auto", alias="SEARCH_ENGINE_FLAVOR")
     search_index_prefix: str = Field(default="", alias="SEARCH_INDEX_PREFIX")
-    objection_reply_working_days: int = 15
-    correction_working_days: int = 5
+    objection_reply_working_days: int = OBJECTION_REPLY_WORKING_DAYS
+    correction_working_days: int = CORRECTION_WORKING_DAYS
     # Connections of one process: `db_pool_size` kept open, as many again opened under load.
     db_pool_size: int = 10
     # What the API workers of one `serve --workers N` may open together; each worker gets its share

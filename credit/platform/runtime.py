@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from elasticsearch import AsyncElasticsearch
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from credit.platform.broker import Broker, MemoryBroker, RedisBroker
@@ -46,10 +47,18 @@ class Runtime:
     # True when this process started an empty in-memory engine: the index must be rebuilt.
     search_is_new: bool
     embedded_database: bool
+    # True when the engine is the embedded one (started here or by a `serve` on the same home): its
+    # index is rebuilt from PostgreSQL whenever it is missing or was built by another release.
+    search_embedded: bool = False
 
     @property
     def alias(self) -> str:
         return self.settings.subjects_alias
+
+    async def database_answers(self) -> bool:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
 
 
 def resolve_database_url(settings: Settings) -> tuple[str, bool]:
@@ -72,6 +81,7 @@ async def open_runtime(
         stack.push_async_callback(broker.close)
         search_url: str | None = settings.elasticsearch_url
         search_is_new = False
+        search_embedded = search_url is None
         if search_url is None and search is not SearchMode.NONE:
             search_url = await asyncio.to_thread(find_search, settings.home)
             if search_url is None and search is SearchMode.OWN:
@@ -93,4 +103,5 @@ async def open_runtime(
             search_url=search_url,
             search_is_new=search_is_new,
             embedded_database=embedded_db,
+            search_embedded=search_embedded and search_url is not None,
         )

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from credit.platform.crypto import Vault
+from credit.outbox.work import unit_of_work
+from credit.platform.runtime import Runtime
 from credit.records.ingest import Change, Outcome, upsert_records, upsert_subjects
 from credit.records.inputs import InputError, RecordInput, SubjectInput, parse_line
 
@@ -42,15 +42,13 @@ class ImportSummary:
 class Importer:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
-        vault: Vault,
+        runtime: Runtime,
         *,
         actor: str = "import",
         today: dt.date | None = None,
         on_progress: Callable[[ImportSummary], None] | None = None,
     ) -> None:
-        self._sessions = sessions
-        self._vault = vault
+        self._runtime = runtime
         self._actor = actor
         self._today = today
         self._on_progress = on_progress
@@ -83,13 +81,14 @@ class Importer:
         return self.summary
 
     async def _write(self, items: list[SubjectInput | RecordInput]) -> Outcome:
-        async with self._sessions.begin() as session:
+        vault = self._runtime.vault
+        async with unit_of_work(self._runtime) as work:
             if isinstance(items[0], SubjectInput):
-                return await upsert_subjects(session, [i for i in items if isinstance(i, SubjectInput)], self._vault)
+                return await upsert_subjects(work, [i for i in items if isinstance(i, SubjectInput)], vault)
             return await upsert_records(
-                session,
+                work,
                 [i for i in items if isinstance(i, RecordInput)],
-                self._vault,
+                vault,
                 actor=self._actor,
                 today=self._today,
             )
@@ -117,6 +116,6 @@ class Importer:
                 elif result is Change.UNCHANGED:
                     self.summary.unchanged += 1
                 else:
-                    self.summary.rejected.append((number, result))
+                    self.summary.rejected.append((number, result.message))
         if self._on_progress:
             self._on_progress(self.summary)

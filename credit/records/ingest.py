@@ -1,5 +1,5 @@
 """归集: loading subjects and records from data providers, shared by `creditgraph import` and
-`upsertRecords`. One call handles a batch in the caller's transaction; re-submitting identical
+`upsertRecords`. One call handles a batch in the caller's unit of work; re-submitting identical
 content changes nothing; a changed record gets a new revision; every change queues its subject.
 """
 
@@ -13,15 +13,13 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import LargeBinary, any_, cast, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from credit import clock
 from credit.enums import RecordStatus, SubjectKind
-from credit.models import Subject
-from credit.outbox.queue import touch_records
-from credit.platform.bulk import column_arrays, insert_rows, unnest_insert
+from credit.outbox.queue import enqueue, touch_records
+from credit.outbox.work import UnitOfWork
 from credit.platform.crypto import Vault
+from credit.records import repository
 from credit.records.inputs import RecordInput, SubjectInput
 from credit.rules.disclosure import disclosure_period
 from credit.rules.facts import RecordFacts
@@ -34,6 +32,8 @@ from credit.subjects.masking import (
     redact,
 )
 
+UNKNOWN_SUBJECT = "unknown subject: no subject with this subjectCode was imported"
+
 
 class Change(StrEnum):
     CREATED = "created"
@@ -41,79 +41,34 @@ class Change(StrEnum):
     UNCHANGED = "unchanged"
 
 
+class Problem(StrEnum):
+    """Why an item of a batch was refused."""
+
+    INVALID = "INVALID"  # it breaks a rule of the input format
+    DUPLICATE = "DUPLICATE"  # its key appears earlier in the same batch
+    UNKNOWN_SUBJECT = "UNKNOWN_SUBJECT"  # its subjectCode names no imported subject
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A refused item: the kind of problem and a message safe to show its sender."""
+
+    problem: Problem
+    message: str
+
+
 @dataclass
 class Outcome:
-    """What happened to each item of a batch, in input order: a Change, or an error message."""
+    """What happened to each item of a batch, in input order: a Change, or a Refusal."""
 
-    results: list[Change | str] = field(default_factory=list)
+    results: list[Change | Refusal] = field(default_factory=list)
 
     def count(self, change: Change) -> int:
         return sum(1 for r in self.results if r is change)
 
     @property
-    def errors(self) -> list[tuple[int, str]]:
-        return [(i, r) for i, r in enumerate(self.results) if not isinstance(r, Change)]
-
-
-SUBJECT_COLUMNS = {
-    "kind": "text",
-    "code": "text",
-    "code_index": "bytea",
-    "name": "text",
-    "former_names": "text[]",
-    "region_code": "text",
-    "legal_representative": "text",
-    "registered_on": "date",
-    "address": "text",
-    "personal_data": "bytea",
-    "content_hash": "bytea",
-}
-_SUBJECT_UPSERT = unnest_insert(
-    "subjects",
-    SUBJECT_COLUMNS,
-    "ON CONFLICT (code_index) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in SUBJECT_COLUMNS if c != "code_index")
-    + ", revision = subjects.revision + 1, updated_at = now()"
-    " WHERE subjects.content_hash <> EXCLUDED.content_hash RETURNING id, code_index, revision",
-)
-RECORD_COLUMNS = {
-    "subject_id": "bigint",
-    "authority": "text",
-    "source_id": "text",
-    "category": "text",
-    "title": "text",
-    "decision_number": "text",
-    "decided_on": "date",
-    "published_on": "date",
-    "severity": "text",
-    "list_name": "text",
-    "valid_from": "date",
-    "valid_until": "date",
-    "content": "jsonb",
-    "disclosure_until": "date",
-    "content_hash": "bytea",
-}
-_KEPT_ON_UPDATE = ("authority", "source_id", "published_on")
-_RECORD_UPSERT = unnest_insert(
-    "records",
-    RECORD_COLUMNS,
-    "ON CONFLICT ON CONSTRAINT uq_records_authority_source DO UPDATE SET "
-    # published_on is the day of first publication: a new revision keeps it, so a record never moves in
-    # the disclosure feed's (published_on, id) order (credit/disclosures/feed.py).
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in RECORD_COLUMNS if c not in _KEPT_ON_UPDATE)
-    + ", revision = records.revision + 1, updated_at = now()"
-    " WHERE records.content_hash <> EXCLUDED.content_hash"
-    " RETURNING id, authority, source_id, subject_id, revision",
-)
-OUTBOX_COLUMNS = {"subject_id": "bigint", "reason": "text"}
-EVENT_COLUMNS = {
-    "record_id": "bigint",
-    "actor": "text",
-    "actor_key_id": "bigint",
-    "action": "text",
-    "to_status": "text",
-    "reason": "text",
-}
+    def errors(self) -> list[tuple[int, Refusal]]:
+        return [(i, r) for i, r in enumerate(self.results) if isinstance(r, Refusal)]
 
 
 def _digest(payload: dict[str, Any]) -> bytes:
@@ -158,19 +113,13 @@ def subject_row(item: SubjectInput, vault: Vault) -> dict[str, Any]:
     }
 
 
-async def upsert_subjects(session: AsyncSession, items: Sequence[SubjectInput], vault: Vault) -> Outcome:
+async def upsert_subjects(work: UnitOfWork, items: Sequence[SubjectInput], vault: Vault) -> Outcome:
     """Insert or update subjects by their code; each item's code must be unique within the batch."""
     if not items:
         return Outcome()
     rows = [subject_row(item, vault) for item in items]
-    params = column_arrays(rows, SUBJECT_COLUMNS)
-    params["former_names"] = [orjson.dumps(v).decode() for v in params["former_names"]]
-    params["kind"] = [k.value for k in params["kind"]]
-    result = await session.execute(_SUBJECT_UPSERT, params)
-    changed = {bytes(index): (sid, rev) for sid, index, rev in result.all()}
-    await insert_rows(
-        session, "outbox", OUTBOX_COLUMNS, [{"subject_id": sid, "reason": "subject"} for sid, _ in changed.values()]
-    )
+    changed = await repository.upsert_subject_rows(work.session, rows)
+    await enqueue(work, dict(changed.values()), "subject")
     outcome = Outcome()
     for row in rows:
         hit = changed.get(row["code_index"])
@@ -225,7 +174,7 @@ def _facts(item: RecordInput, published_on: dt.date) -> RecordFacts:
 
 
 async def upsert_records(
-    session: AsyncSession,
+    work: UnitOfWork,
     items: Sequence[RecordInput],
     vault: Vault,
     *,
@@ -237,40 +186,21 @@ async def upsert_records(
     outcome = Outcome(results=[Change.UNCHANGED] * len(items))
     if not items:
         return outcome
-    today = today or dt.date.today()
-    indexes = {vault.blind_index(item.subject_code) for item in items}
+    today = today or clock.today()
+    session = work.session
     subject_ids: dict[bytes, int] = {}
     cleaners: dict[int, Callable[[str], str]] = {}
-    for index, sid, kind, personal_data in (
-        await session.execute(
-            select(Subject.code_index, Subject.id, Subject.kind, Subject.personal_data).where(
-                Subject.code_index == any_(cast(list(indexes), ARRAY(LargeBinary)))
-            )
-        )
-    ).all():
-        subject_ids[bytes(index)] = sid
-        cleaners[sid] = text_cleaner(vault, kind, personal_data, bytes(index))
-    keys = sorted({(i.authority, i.source_id) for i in items})
-    existing = {
-        (a, s): sid
-        for a, s, sid in (
-            # By the full (authority, source_id) key, so the lookup stays on its unique index.
-            await session.execute(
-                text(
-                    "SELECT r.authority, r.source_id, r.subject_id FROM records r"
-                    " JOIN unnest(CAST(:authorities AS text[]), CAST(:source_ids AS text[]))"
-                    " AS k(authority, source_id) ON r.authority = k.authority AND r.source_id = k.source_id"
-                ),
-                {"authorities": [a for a, _ in keys], "source_ids": [s for _, s in keys]},
-            )
-        ).all()
-    }
+    indexes = {vault.blind_index(item.subject_code) for item in items}
+    for index, sid, kind, personal_data in await repository.subjects_by_indexes(session, indexes):
+        subject_ids[index] = sid
+        cleaners[sid] = text_cleaner(vault, kind, personal_data, index)
+    existing = await repository.subjects_of_records(session, [(i.authority, i.source_id) for i in items])
     rows: list[dict[str, Any]] = []
     positions: dict[tuple[str, str], int] = {}
     for pos, item in enumerate(items):
         subject_id = subject_ids.get(vault.blind_index(item.subject_code))
         if subject_id is None:
-            outcome.results[pos] = "unknown subject: no subject with this subjectCode was imported"
+            outcome.results[pos] = Refusal(Problem.UNKNOWN_SUBJECT, UNKNOWN_SUBJECT)
             continue
         published_on = item.published_on or today
         # The defaulted publishedOn (the import day) stays out of the hash: the same line imported
@@ -299,14 +229,10 @@ async def upsert_records(
         positions[(item.authority, item.source_id)] = pos
     if not rows:
         return outcome
-    params = column_arrays(rows, RECORD_COLUMNS)
-    params["content"] = [None if v is None else orjson.dumps(v).decode() for v in params["content"]]
-    for enum_column in ("category", "severity"):
-        params[enum_column] = [None if v is None else v.value for v in params[enum_column]]
-    result = await session.execute(_RECORD_UPSERT, params)
+    changed = await repository.upsert_record_rows(session, rows)
     touched: set[tuple[int, int | None]] = set()  # (subject, record): one outbox row per changed record
     events = []
-    for rid, authority, source_id, subject_id, revision in result.all():
+    for rid, authority, source_id, subject_id, revision in changed:
         created = revision == 1
         outcome.results[positions[(authority, source_id)]] = Change.CREATED if created else Change.UPDATED
         touched.add((subject_id, rid))
@@ -323,6 +249,6 @@ async def upsert_records(
                 "reason": None if created else f"revision {revision}",
             }
         )
-    await insert_rows(session, "record_events", EVENT_COLUMNS, events)
-    await touch_records(session, touched, "record")
+    await repository.insert_events(session, events)
+    await touch_records(work, touched, "record")
     return outcome

@@ -20,13 +20,12 @@ from datetime import date, timedelta
 
 import chinese_calendar
 
-from credit.platform.config import Settings
-
 _ONE_DAY = timedelta(days=1)
 
-#: Defaults of the deadlines, from the settings' defaults (objection reply 15, correction 5).
-OBJECTION_REPLY_WORKING_DAYS: int = int(Settings.model_fields["objection_reply_working_days"].default)
-CORRECTION_WORKING_DAYS: int = int(Settings.model_fields["correction_working_days"].default)
+#: The deadlines in working days (the settings' defaults): an objection is answered in writing within 15
+#: working days, a record found wrong is corrected within 5.
+OBJECTION_REPLY_WORKING_DAYS = 15
+CORRECTION_WORKING_DAYS = 5
 
 
 @functools.cache

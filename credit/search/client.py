@@ -11,9 +11,11 @@ forces it, `auto` asks the engine once (`GET /` → `version.distribution`).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import re
+from enum import StrEnum
 from importlib import resources
 from typing import Any, Final
 
@@ -21,7 +23,9 @@ import httpx
 from elastic_transport import HttpHeaders, HttpxAsyncHttpNode, NodeConfig
 from elastic_transport._node import NodeApiResponse
 from elastic_transport.client_utils import DEFAULT, DefaultType
-from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
+from elasticsearch import ApiError, AsyncElasticsearch, BadRequestError, NotFoundError, TransportError
+
+from credit.search.document import DOCUMENT_VERSION
 
 ELASTICSEARCH: Final = "elasticsearch"
 OPENSEARCH: Final = "opensearch"
@@ -31,6 +35,7 @@ FLAVORS: Final = frozenset({AUTO, ELASTICSEARCH, OPENSEARCH})
 log = logging.getLogger("creditgraph.search")
 
 SUBJECTS_CONFIG: Final = "subjects.json"
+META_KEY: Final = "creditgraph_index_version"
 FIRST_VERSION: Final = "v1"
 
 _COMPAT_MIMETYPE = re.compile(r"application/vnd\.elasticsearch\+([\w.-]+)\s*;\s*compatible-with=\d+")
@@ -152,10 +157,41 @@ async def open_search_client(url: str, flavor: str = AUTO, *, request_timeout: f
 
 
 def load_index_config(name: str = SUBJECTS_CONFIG) -> dict[str, Any]:
-    """Settings and mappings from the `search_config` package (package data, not inlined)."""
+    """Settings and mappings from the `search_config` package (package data, not inlined), the
+    mappings' `_meta` stamped with the `index_version` they and the document builder make."""
     text = resources.files("search_config").joinpath(name).read_text(encoding="utf-8")
     config: dict[str, Any] = json.loads(text)
+    config["mappings"]["_meta"] = {META_KEY: index_version(text)}
     return config
+
+
+def index_version(config_text: str | None = None) -> str:
+    """The version of an index built now: a digest of the packaged settings and mappings and the
+    document builder's `DOCUMENT_VERSION`. An index whose `_meta` holds another value was built by
+    another release and must be rebuilt (`creditgraph reindex`) before it serves this one."""
+    if config_text is None:
+        config_text = resources.files("search_config").joinpath(SUBJECTS_CONFIG).read_text(encoding="utf-8")
+    digest = hashlib.sha256(config_text.encode()).hexdigest()[:12]
+    return f"{digest}.{DOCUMENT_VERSION}"
+
+
+class IndexState(StrEnum):
+    OK = "ok"
+    MISSING = "missing"  # no index behind the alias
+    OUTDATED = "outdated"  # built by another release: rebuild it
+    UNAVAILABLE = "unavailable"  # the engine does not answer
+
+
+async def index_state(client: AsyncElasticsearch, alias: str) -> IndexState:
+    """Whether the alias serves an index of this release (`index_version`)."""
+    try:
+        response = await client.indices.get_mapping(index=alias)
+    except NotFoundError:
+        return IndexState.MISSING
+    except (ApiError, TransportError):
+        return IndexState.UNAVAILABLE
+    versions = {(body.get("mappings", {}).get("_meta") or {}).get(META_KEY) for body in response.body.values()}
+    return IndexState.OK if versions == {index_version()} else IndexState.OUTDATED
 
 
 async def concrete_indices(client: AsyncElasticsearch, alias: str) -> list[str]:

@@ -17,6 +17,10 @@ from credit.platform.crypto import Vault
 from credit.search.names import name_grams, normalize_name, romanise, romanise_prefix, strip_company_forms
 from credit.subjects.masking import mask_id_number, mask_name
 
+#: The version of `build_document`: raise it whenever a document built from the same snapshot would
+#: differ, so that an index built by an older builder is noticed (`credit.search.client.index_state`).
+DOCUMENT_VERSION = 1
+
 # Length of a hashed person-name token, in hex characters (64 bits: no collisions at this scale,
 # and shorter than a full HMAC to keep the keyword index small).
 PERSON_TOKEN_HEX = 16

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from credit.enums import RecordCategory, SubjectKind
+from credit.errors import InvalidRequest
 from credit.platform.crypto import Vault
 from credit.search.document import (
     FORMER_FULL_NAME,
@@ -121,7 +122,7 @@ FACETS: Final = {
 SORT: Final = ({"_score": {"order": "desc"}}, {"id": {"order": "asc"}})
 
 
-class SearchInputError(ValueError):
+class SearchInputError(InvalidRequest):
     """A search request the client must fix (BAD_USER_INPUT); the message is safe to show."""
 
 

@@ -1,13 +1,24 @@
-"""`searchSubjects`: run one subject search against the `subjects` alias and shape the page."""
+"""`searchSubjects`: run one subject search against the `subjects` alias and shape the page.
+
+`search` is the entry point: it decides whether the viewer may find persons by ID number (and audits
+such a search), and turns the engine's unavailability into `ServiceUnavailable`. `search_subjects`
+is the engine call itself, shared with the benchmarks.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
-from elasticsearch import AsyncElasticsearch
+from elasticsearch import ApiError, AsyncElasticsearch, TransportError
 
+from credit.access.policy import Capability, can
+from credit.access.viewer import Viewer
+from credit.checks.audit import ID_SEARCH, record_lookup
+from credit.errors import ServiceUnavailable
 from credit.platform.crypto import Vault
+from credit.platform.runtime import Runtime
 from credit.search.query import (
     HIGHLIGHT_FIELDS,
     MAX_RESULT_WINDOW,
@@ -22,6 +33,7 @@ from credit.search.query import (
     validate_page_size,
     validate_query,
 )
+from credit.subjects.identifiers import is_resident_id, normalize_any_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,3 +136,52 @@ async def search_subjects(
         end_cursor=hits[-1].cursor if hits else None,
         has_next_page=len(positioned) > size,
     )
+
+
+log = logging.getLogger("creditgraph.search")
+
+SEARCH_DOWN = "search is temporarily unavailable; subject(code:) still answers"
+
+
+def _engine_not_ready(exc: ApiError) -> bool:
+    """Overloaded, failing, or up without our index yet (the indexer is creating it)."""
+    return exc.meta.status >= 500 or exc.meta.status == 429 or exc.error == "index_not_found_exception"
+
+
+async def search(
+    runtime: Runtime,
+    viewer: Viewer,
+    query: str,
+    filter: SearchFilter | None = None,
+    first: int = 10,
+    after: str | None = None,
+    *,
+    with_facets: bool = True,
+) -> SearchPage:
+    """One page of `searchSubjects` for `viewer`: SearchInputError for input to fix, ServiceUnavailable
+    while the engine cannot answer. A search by a person's ID number (entitled roles only) is audited."""
+    if runtime.search is None:
+        raise ServiceUnavailable(SEARCH_DOWN)
+    entitled = can(viewer, Capability.READ_INACTIVE)
+    try:
+        page = await search_subjects(
+            runtime.search,
+            runtime.alias,
+            runtime.vault,
+            query,
+            filter,
+            first=first,
+            after=after,
+            allow_id_lookup=entitled,
+            with_facets=with_facets,
+        )
+    except (TransportError, ApiError) as exc:
+        if isinstance(exc, ApiError) and not _engine_not_ready(exc):
+            raise  # a request the engine refused is a bug of ours: logged, shown masked
+        log.warning("search engine unavailable: %s", type(exc).__name__)
+        raise ServiceUnavailable(SEARCH_DOWN) from None
+    if entitled and is_resident_id(normalize_any_code(query) or ""):
+        found = [hit.id for hit in page.hits]
+        async with runtime.sessions.begin() as session:
+            await record_lookup(session, viewer, ID_SEARCH, found, {"hits": len(found)})
+    return page

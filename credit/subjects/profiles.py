@@ -1,9 +1,10 @@
-"""Cached subject profiles: the subject's row, its records and their objections, as one entry.
+"""Cached subject profiles (`repository.Profile`: the subject's row, its records and their
+objections) as one entry per role class.
 
 A profile costs one cache read when warm and three statements when cold, whatever the number of
 records. Entries are kept per role class: `public` holds only records in public disclosure, so a
 public request never has withdrawn records in hand; `entitled` holds every record. The indexer
-stamps the revision it indexed and deletes both entries of the subject (`mark_indexed`),
+stamps the revision it indexed and deletes both entries of the subject (`stamp_revisions`),
 so a cached profile never outlives a change; the TTL is only a backstop. A cache that fails is
 skipped: the profile is read from PostgreSQL and the request succeeds.
 
@@ -18,21 +19,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from credit.enums import ObjectionStatus
 from credit.models import CreditRecord, Objection, Subject
 from credit.platform.broker import Broker
-from credit.rules.facts import RecordFacts
 from credit.rules.flags import in_public_disclosure
-from credit.subjects.profile import facts_of
+from credit.subjects.repository import Profile, read_profiles
 
 log = logging.getLogger("creditgraph.cache")
 
@@ -56,27 +53,12 @@ def stamp_key(subject_id: int) -> str:
     return f"profile:{subject_id}:rev"
 
 
-async def mark_indexed(broker: Broker, revisions: dict[int, int]) -> None:
-    """Called by the indexer after writing documents: entries older than these revisions are stale."""
+async def stamp_revisions(broker: Broker, revisions: Mapping[int, int]) -> None:
+    """Entries older than these revisions are stale from now on. Called by the indexer after writing
+    documents, and by every unit of work after its commit (`credit.outbox.work`)."""
     # Never lowered: a worker that built an older snapshot of the subject may report after a newer one.
     await broker.raise_to({stamp_key(sid): rev for sid, rev in revisions.items()}, STAMP_TTL_SECONDS)
     await broker.delete(*(cache_key(sid, rc) for sid in revisions for rc in RoleClass))
-
-
-@dataclass
-class Profile:
-    subject: Subject
-    records: list[CreditRecord] = field(default_factory=list)
-    objections: dict[int, list[Objection]] = field(default_factory=dict)
-
-    def facts(self) -> list[RecordFacts]:
-        due = {
-            rid: o.due_on
-            for rid, items in self.objections.items()
-            for o in items
-            if o.status is ObjectionStatus.PENDING
-        }
-        return [facts_of(r, due.get(r.id)) for r in self.records]
 
 
 def _columns(model: type[Any]) -> list[str]:
@@ -143,28 +125,6 @@ def for_role(profile: Profile, role_class: RoleClass, today: dt.date) -> Profile
     shown = [r for r, f in zip(profile.records, facts, strict=True) if in_public_disclosure(f, today)]
     ids = {r.id for r in shown}
     return Profile(profile.subject, shown, {k: v for k, v in profile.objections.items() if k in ids})
-
-
-async def read_profiles(session: AsyncSession, subject_ids: Iterable[int]) -> dict[int, Profile]:
-    """Profiles from PostgreSQL in three statements, whatever the number of subjects and records."""
-    ids = sorted(set(subject_ids))
-    if not ids:
-        return {}
-    subjects = (await session.scalars(select(Subject).where(Subject.id.in_(ids)))).all()
-    profiles = {s.id: Profile(subject=s) for s in subjects}
-    records = (
-        await session.scalars(select(CreditRecord).where(CreditRecord.subject_id.in_(ids)).order_by(CreditRecord.id))
-    ).all()
-    by_id: dict[int, CreditRecord] = {}
-    for record in records:
-        profiles[record.subject_id].records.append(record)
-        by_id[record.id] = record
-    if by_id:
-        stmt = select(Objection).where(Objection.record_id.in_(list(by_id))).order_by(Objection.id)
-        for objection in (await session.scalars(stmt)).all():
-            subject_id = by_id[objection.record_id].subject_id
-            profiles[subject_id].objections.setdefault(objection.record_id, []).append(objection)
-    return profiles
 
 
 class ProfileStore:

@@ -1,0 +1,35 @@
+"""Looking subjects up: by code (audited when it is a person's ID number) and by id."""
+
+from __future__ import annotations
+
+from credit.access.policy import Capability, can
+from credit.access.viewer import Viewer
+from credit.checks.audit import ID_LOOKUP, record_lookup
+from credit.errors import InvalidRequest, NotAllowed
+from credit.models import Subject
+from credit.platform.runtime import Runtime
+from credit.subjects.identifiers import is_resident_id, normalize_any_code
+from credit.subjects.repository import subject_by_index
+
+
+def canonical_code(code: str) -> str:
+    """The canonical USCC or resident ID number; InvalidRequest when it is neither."""
+    canonical = normalize_any_code(code)
+    if canonical is None:
+        raise InvalidRequest("code is neither a valid 统一社会信用代码 nor a valid resident ID number")
+    return canonical
+
+
+async def subject_by_code(runtime: Runtime, viewer: Viewer, code: str) -> Subject | None:
+    """The subject of a USCC, or of a resident ID number for roles that may look persons up (the
+    look-up is then written to the audit trail, found or not)."""
+    canonical = canonical_code(code)
+    person = is_resident_id(canonical)
+    if person and not can(viewer, Capability.READ_INACTIVE):
+        raise NotAllowed("looking a natural person up by ID number needs an entitled role")
+    async with runtime.sessions.begin() as session:
+        subject = await subject_by_index(session, runtime.vault.blind_index(canonical))
+        if person:
+            found = [subject.id] if subject is not None else []
+            await record_lookup(session, viewer, ID_LOOKUP, found, {"found": subject is not None})
+    return subject
