@@ -1,6 +1,6 @@
 """Credit checks and the audit trail: `creditCheck` (financial institutions, regulators),
 `auditLog` (regulators) and `myCheckRecords` (查询记录, a SUBJECT key). The rules live in
-`credit.checks.service`; this is transport. `creditCheck` commits its audit row before it answers."""
+`credit.checks`; this is transport."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.cursors import check_first, decode, encode
 from api.graphql.enums import CheckPurpose, Role
-from api.graphql.errors import BadUserInput, NotFound, domain_errors
-from api.graphql.permissions import IsAuthenticated, IsCreditChecker, IsRegulator, IsSubject
+from api.graphql.errors import BadUserInput
+from api.graphql.permissions import IsAuthenticated, needs
 from api.graphql.types import PageInfo, Subject
+from credit.access.policy import Capability
 from credit.checks import service as checks
+from credit.checks.audit import AuditPage
 from credit.models import AuditEntry as AuditRow
 from credit.models import Subject as SubjectRow
 
@@ -187,7 +189,7 @@ def _before(after: str | None) -> int | None:
     return value
 
 
-def _page_info(cursors: list[str], page: checks.AuditPage, after: str | None) -> PageInfo:
+def _page_info(cursors: list[str], page: AuditPage, after: str | None) -> PageInfo:
     return PageInfo(
         has_next_page=page.has_next_page,
         has_previous_page=after is not None,
@@ -201,25 +203,19 @@ class CheckQuery:
     @strawberry.field(
         description="A purpose-bound credit check (financial institutions, regulators): the subject with its "
         "personal data unmasked as far as the role allows; every call is written to the audit log.",
-        permission_classes=[IsAuthenticated, IsCreditChecker],
+        permission_classes=[IsAuthenticated, needs(Capability.CREDIT_CHECK)],
     )
     async def credit_check(
         self, info: Info[Context, None], code: str, purpose: CheckPurpose, authorization_ref: str
     ) -> CreditCheck:
         context = info.context
-        with domain_errors():
-            async with context.runtime.sessions.begin() as session:
-                result = await checks.credit_check(
-                    session, context.runtime.vault, context.viewer, code, purpose, authorization_ref
-                )
-        # Committed: the audit row exists before any personal data leaves.
-        if result.subject is None:
-            raise NotFound("no subject with this code")
+        # The service commits the audit row before any personal data leaves.
+        result = await checks.credit_check(context.runtime, context.viewer, code, purpose, authorization_ref)
         return CreditCheck(entry=result.entry, row=result.subject, data=result.personal_data)
 
     @strawberry.field(
         description="The audit log of entitled look-ups, newest first, optionally of one subject (regulators).",
-        permission_classes=[IsAuthenticated, IsRegulator],
+        permission_classes=[IsAuthenticated, needs(Capability.READ_AUDIT_LOG)],
     )
     async def audit_log(
         self,
@@ -230,16 +226,7 @@ class CheckQuery:
     ) -> AuditEntryConnection:
         context = info.context
         size = check_first(20 if first is None else first)
-        before = _before(after)
-        with domain_errors():
-            async with context.runtime.sessions() as session:
-                subject_id = None
-                if subject_code is not None:
-                    _, subject = await checks.find_subject(session, context.runtime.vault, subject_code)
-                    if subject is None:
-                        raise NotFound("no subject with this code")
-                    subject_id = subject.id
-                page = await checks.audit_log(session, context.viewer, subject_id, size, before)
+        page = await checks.audit_log(context.runtime, context.viewer, subject_code, size, _before(after))
         edges = [
             AuditEntryEdge(cursor=_cursor(row), node=AuditEntry(row=row, key_name=name)) for row, name in page.entries
         ]
@@ -249,17 +236,14 @@ class CheckQuery:
 
     @strawberry.field(
         description="查询记录: who looked this SUBJECT key's subject up (institution, purpose, when), newest first.",
-        permission_classes=[IsAuthenticated, IsSubject],
+        permission_classes=[IsAuthenticated, needs(Capability.READ_OWN_CHECK_RECORDS)],
     )
     async def my_check_records(
         self, info: Info[Context, None], first: int | None = 20, after: str | None = None
     ) -> CheckRecordConnection:
         context = info.context
         size = check_first(20 if first is None else first)
-        before = _before(after)
-        with domain_errors():
-            async with context.runtime.sessions() as session:
-                page = await checks.check_records(session, context.viewer, size, before)
+        page = await checks.check_records(context.runtime, context.viewer, size, _before(after))
         edges = [
             CheckRecordEdge(cursor=_cursor(row), node=CheckRecord(row=row, key_name=name)) for row, name in page.entries
         ]

@@ -10,11 +10,10 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from api.graphql.loaders import Loaders
-from credit.access.keys import Viewer
-from credit.enums import Role
+from credit import clock
+from credit.access.policy import Capability, can
+from credit.access.viewer import Viewer
 from credit.platform.runtime import Runtime
-
-ENTITLED = frozenset({Role.FINANCIAL_INSTITUTION, Role.REGULATOR, Role.ADMIN})
 
 
 @dataclass
@@ -23,15 +22,15 @@ class Context:
     viewer: Viewer
     request: Request | WebSocket
     response: Any = None
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date = field(default_factory=clock.today)
     # The graphql-transport-ws `connection_init` payload (strawberry sets it); read by `on_ws_connect`.
     connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.runtime.sessions, self.today, self.runtime.broker)
+        self.loaders = Loaders(self.runtime, self.today)
 
     @property
     def entitled(self) -> bool:
         """Roles that may read inactive records and look subjects up by ID number."""
-        return self.viewer.role in ENTITLED
+        return can(self.viewer, Capability.READ_INACTIVE)

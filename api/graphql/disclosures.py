@@ -16,11 +16,12 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.cursors import check_first, decode
 from api.graphql.enums import RecordCategory
-from api.graphql.errors import BadUserInput, domain_errors
+from api.graphql.errors import BadUserInput
 from api.graphql.live import DisclosureHub
 from api.graphql.loaders import Loaders
 from api.graphql.types import CreditRecord, CreditRecordConnection, record_connection
-from credit.disclosures.feed import FeedFilter, FeedPosition, feed_count, feed_page
+from credit.disclosures import service
+from credit.disclosures.feed import FeedFilter, FeedPosition
 
 
 @strawberry.input(description="Every criterion given must hold; `categories` matches any of them.")
@@ -38,14 +39,13 @@ def feed_filter_of(value: DisclosureFilter | None) -> FeedFilter:
     """The validated domain filter; BAD_USER_INPUT naming the bad field."""
     if value is None:
         return FeedFilter()
-    with domain_errors():
-        return FeedFilter.of(
-            categories=value.categories,
-            region_code_prefix=value.region_code_prefix,
-            authority=value.authority,
-            published_from=value.published_from,
-            published_to=value.published_to,
-        )
+    return FeedFilter.of(
+        categories=value.categories,
+        region_code_prefix=value.region_code_prefix,
+        authority=value.authority,
+        published_from=value.published_from,
+        published_to=value.published_to,
+    )
 
 
 def position_of(cursor: str) -> FeedPosition:
@@ -84,10 +84,8 @@ class DisclosureQuery:
         size = check_first(20 if first is None else first)
         feed_filter = feed_filter_of(filter)
         position = position_of(after) if after is not None else None
-        async with context.runtime.sessions() as session:
-            rows = await feed_page(session, feed_filter, context.today, position, size + 1)
-            total = await feed_count(session, feed_filter, context.today)
-        return record_connection(rows, size, total, after is not None)
+        page = await service.feed_page(context.runtime, feed_filter, context.today, position, size)
+        return record_connection(page.records, size, page.total, after is not None, has_next_page=page.has_next_page)
 
 
 @strawberry.type
@@ -107,6 +105,6 @@ class DisclosureSubscription:
                 # The connection's context lives as long as the websocket: fresh loaders and today for
                 # each record, so a long subscription never serves cached rows or yesterday's status.
                 context.today = delivery.today
-                context.loaders = Loaders(context.runtime.sessions, delivery.today)
+                context.loaders = Loaders(context.runtime, delivery.today, cached=False)
                 context.loaders.subject_by_id.prime(delivery.subject.id, delivery.subject)
                 yield CreditRecord(row=delivery.record)

@@ -1,83 +1,106 @@
-"""GraphQL errors of the contract: each carries `extensions.code`; messages never hold personal data."""
+"""GraphQL errors of the contract: each carries `extensions.code`; messages never hold personal data.
+
+The services raise domain errors (`credit.errors`); `ErrorCodes` — the schema's error extension —
+gives each its code in this one place, whichever resolver it came through, and masks everything
+else ("Unexpected error.", logged by the schema). Resolvers raise the `ApiError` classes below only
+for what is the transport's own business (an argument that is not an id, a cursor of another kind).
+"""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Final
 
 from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
 
-from credit.errors import DomainError, InvalidRequest, NotAllowed, NotFoundError
+from credit.errors import DomainError, InvalidRequest, NotAllowed, NotFoundError, ServiceUnavailable
+from credit.records.ingest import Problem
+
+INTERNAL: Final = "INTERNAL_SERVER_ERROR"
+UNAUTHENTICATED: Final = "UNAUTHENTICATED"
+FORBIDDEN: Final = "FORBIDDEN"
+BAD_USER_INPUT: Final = "BAD_USER_INPUT"
+NOT_FOUND: Final = "NOT_FOUND"
+RATE_LIMITED: Final = "RATE_LIMITED"
+QUERY_TOO_COMPLEX: Final = "QUERY_TOO_COMPLEX"
+SERVICE_UNAVAILABLE: Final = "SERVICE_UNAVAILABLE"
+
+#: The code of each kind of domain error (the most specific class that matches wins).
+DOMAIN_CODES: Final[Mapping[type[DomainError], str]] = {
+    InvalidRequest: BAD_USER_INPUT,
+    NotAllowed: FORBIDDEN,
+    NotFoundError: NOT_FOUND,
+    ServiceUnavailable: SERVICE_UNAVAILABLE,
+}
+
+#: The code of each kind of refused item in a batch (`upsertRecords`).
+PROBLEM_CODES: Final[Mapping[Problem, str]] = {
+    Problem.INVALID: BAD_USER_INPUT,
+    Problem.DUPLICATE: BAD_USER_INPUT,
+    Problem.UNKNOWN_SUBJECT: NOT_FOUND,
+}
 
 
 class ApiError(GraphQLError):
-    code = "INTERNAL_SERVER_ERROR"
+    code = INTERNAL
 
     def __init__(self, message: str, **extensions: Any) -> None:
         super().__init__(message, extensions={"code": self.code, **extensions})
 
 
 class Unauthenticated(ApiError):
-    code = "UNAUTHENTICATED"
+    code = UNAUTHENTICATED
 
 
 class Forbidden(ApiError):
-    code = "FORBIDDEN"
+    code = FORBIDDEN
 
 
 class BadUserInput(ApiError):
-    code = "BAD_USER_INPUT"
+    code = BAD_USER_INPUT
 
 
 class NotFound(ApiError):
-    code = "NOT_FOUND"
+    code = NOT_FOUND
 
 
 class RateLimited(ApiError):
-    code = "RATE_LIMITED"
+    code = RATE_LIMITED
 
 
 class QueryTooComplex(ApiError):
-    code = "QUERY_TOO_COMPLEX"
+    code = QUERY_TOO_COMPLEX
 
 
-class ServiceUnavailable(ApiError):
-    """A backing service (the search engine) does not answer; the request may be retried."""
-
-    code = "SERVICE_UNAVAILABLE"
+def domain_code(exc: DomainError) -> str:
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_CODES:
+            return DOMAIN_CODES[cls]
+    return BAD_USER_INPUT
 
 
 def is_expected(error: GraphQLError) -> bool:
-    """Errors the client may see as they are: ours, and GraphQL validation errors."""
+    """Errors the client may see as they are: ours, the services' refusals, and GraphQL's own."""
     original = error.original_error
     if original is None:
         return True  # parse and validation errors describe the document, not the server
-    return isinstance(original, ApiError)
+    return isinstance(original, ApiError | DomainError)
 
 
-_DOMAIN_CODES: dict[type[DomainError], type[ApiError]] = {
-    InvalidRequest: BadUserInput,
-    NotAllowed: Forbidden,
-    NotFoundError: NotFound,
-}
+class ErrorCodes(MaskErrors):
+    """Give every domain error its `extensions.code`; mask what no rule explains."""
 
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda error: not is_expected(error))
 
-def from_domain(exc: DomainError) -> ApiError:
-    """The API error of a refused command: BAD_USER_INPUT, FORBIDDEN or NOT_FOUND, same message."""
-    for domain_class, api_class in _DOMAIN_CODES.items():
-        if isinstance(exc, domain_class):
-            return api_class(exc.message)
-    return BadUserInput(exc.message)
-
-
-@contextlib.contextmanager
-def domain_errors() -> Iterator[None]:
-    """Re-raise the domain errors of the services inside the block as API errors."""
-    try:
-        yield
-    except DomainError as exc:
-        raise from_domain(exc) from None
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        for error in errors:
+            original = error.original_error
+            if isinstance(original, DomainError):
+                error.message = original.message
+                error.extensions = {**(error.extensions or {}), "code": domain_code(original)}
+        return super()._process_errors(errors)
 
 
 def id_argument(value: object, name: str) -> int:

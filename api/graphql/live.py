@@ -28,17 +28,14 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-import orjson
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from credit.disclosures.feed import FeedFilter, load_disclosed
+from credit import clock
+from credit.disclosures import service
+from credit.disclosures.feed import FeedFilter
 from credit.models import CreditRecord, Subject
-from credit.platform.broker import Broker
-from indexers.worker import CHANGES
+from credit.outbox.events import CHANGES, record_ids_of
+from credit.platform.runtime import Runtime
 
 log = logging.getLogger("creditgraph.live")
-
-_CHUNK = 1000  # record ids per database read
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,33 +81,18 @@ class Subscriber:
         return self._queue.popleft()
 
 
-def record_ids_of(message: bytes) -> list[int]:
-    """The record ids of one change event; [] for a malformed event (logged) or a subject-only one."""
-    try:
-        event = orjson.loads(message)
-    except orjson.JSONDecodeError:
-        event = None
-    ids = event.get("recordIds") if isinstance(event, dict) else None
-    if not isinstance(ids, list):
-        if not isinstance(event, dict):
-            log.warning("ignoring a malformed change event")
-        return []
-    return [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
-
-
 class DisclosureHub:
     def __init__(
         self,
-        broker: Broker,
-        sessions: async_sessionmaker[AsyncSession],
+        runtime: Runtime,
         *,
         channel: str = CHANGES,
         queue_size: int = 100,
         backlog: int = 10_000,
-        clock: Callable[[], dt.date] = dt.date.today,
+        clock: Callable[[], dt.date] = clock.today,
     ) -> None:
-        self._broker = broker
-        self._sessions = sessions
+        self._runtime = runtime
+        self._broker = runtime.broker
         self._channel = channel
         self._queue_size = queue_size
         self._clock = clock
@@ -182,12 +164,7 @@ class DisclosureHub:
     async def deliver(self, record_ids: list[int]) -> int:
         """Read the records that are in public disclosure and offer them; returns how many were read."""
         today = self._clock()
-        unique = sorted(set(record_ids))
-        loaded: list[tuple[CreditRecord, Subject]] = []
-        async with self._sessions() as session:
-            for start in range(0, len(unique), _CHUNK):
-                loaded.extend(await load_disclosed(session, unique[start : start + _CHUNK], today))
-        loaded.sort(key=lambda pair: pair[0].id)  # publication order within a batch
+        loaded = await service.disclosed_records(self._runtime, record_ids, today)  # by id: publication order
         for record, subject in loaded:
             delivery = Delivery(record, subject, today)
             for subscriber in list(self._subscribers):

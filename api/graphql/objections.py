@@ -8,15 +8,18 @@ import datetime as dt
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.commands import forget_profiles, revisions_of_records
 from api.graphql.context import Context
 from api.graphql.enums import ObjectionOutcome, RecordStatus
-from api.graphql.errors import domain_errors, id_argument
-from api.graphql.permissions import IsAuthenticated, IsCreditOffice, IsSubjectOrCreditOffice
+from api.graphql.errors import id_argument
+from api.graphql.permissions import IsAuthenticated, needs
 from api.graphql.types import Objection
 from credit import enums
-from credit.lifecycle.objections import file_objection, overdue_objections, record_history, resolve_objection
+from credit.access.policy import Capability
+from credit.lifecycle import service
 from credit.models import RecordEvent as RecordEventRow
+
+OFFICE = needs(Capability.CREDIT_OFFICE)
+FOR_SUBJECT = needs(Capability.ACT_FOR_SUBJECT)
 
 
 def _status(value: str | None) -> enums.RecordStatus | None:
@@ -60,23 +63,20 @@ class RecordEvent:
 class ObjectionQuery:
     @strawberry.field(
         description="Pending objections whose reply is overdue (credit office).",
-        permission_classes=[IsAuthenticated, IsCreditOffice],
+        permission_classes=[IsAuthenticated, OFFICE],
     )
     async def overdue_objections(self, info: Info[Context, None]) -> list[Objection]:
         context = info.context
-        async with context.runtime.sessions() as session:
-            rows = await overdue_objections(session, context.today)
+        rows = await service.overdue_objections(context.runtime, context.viewer, context.today)
         return [Objection(row=row) for row in rows]
 
     @strawberry.field(
         description="A record's status history, oldest first (credit office).",
-        permission_classes=[IsAuthenticated, IsCreditOffice],
+        permission_classes=[IsAuthenticated, OFFICE],
     )
     async def record_history(self, info: Info[Context, None], record_id: strawberry.ID) -> list[RecordEvent]:
-        key = id_argument(record_id, "recordId")
-        with domain_errors():
-            async with info.context.runtime.sessions() as session:
-                rows = await record_history(session, key)
+        context = info.context
+        rows = await service.record_history(context.runtime, context.viewer, id_argument(record_id, "recordId"))
         return [RecordEvent(row=row) for row in rows]
 
 
@@ -85,23 +85,17 @@ class ObjectionMutation:
     @strawberry.mutation(
         description="Object to a record (SUBJECT for its own records, or the credit office); "
         "its punishment measures are held until the objection is resolved.",
-        permission_classes=[IsAuthenticated, IsSubjectOrCreditOffice],
+        permission_classes=[IsAuthenticated, FOR_SUBJECT],
     )
     async def file_objection(self, info: Info[Context, None], record_id: strawberry.ID, reason: str) -> Objection:
         context = info.context
         key = id_argument(record_id, "recordId")
-        with domain_errors():
-            async with context.runtime.sessions.begin() as session:
-                row = await file_objection(
-                    session, context.viewer, key, reason, context.today, context.runtime.settings
-                )
-                revisions = await revisions_of_records(session, [row.record_id])
-        await forget_profiles(context, revisions)
+        row = await service.file_objection(context.runtime, context.viewer, key, reason, context.today)
         return Objection(row=row)
 
     @strawberry.mutation(
         description="Answer a pending objection (credit office): REJECTED, CORRECTED or REVOKED.",
-        permission_classes=[IsAuthenticated, IsCreditOffice],
+        permission_classes=[IsAuthenticated, OFFICE],
     )
     async def resolve_objection(
         self,
@@ -112,11 +106,5 @@ class ObjectionMutation:
     ) -> Objection:
         context = info.context
         key = id_argument(objection_id, "objectionId")
-        with domain_errors():
-            async with context.runtime.sessions.begin() as session:
-                row = await resolve_objection(
-                    session, context.viewer, key, outcome, note, context.today, context.runtime.settings
-                )
-                revisions = await revisions_of_records(session, [row.record_id])
-        await forget_profiles(context, revisions)
+        row = await service.resolve_objection(context.runtime, context.viewer, key, outcome, note, context.today)
         return Objection(row=row)

@@ -1,8 +1,4 @@
-"""`upsertRecords`: data providers submit records (归集) through the same service as the import.
-
-Each item is validated on its own; the valid ones are written in one transaction and the invalid
-ones come back in `errors` with their position, so a pipeline can resubmit exactly those.
-"""
+"""`upsertRecords`: data providers submit records (归集); the rules are in `credit.records.service`."""
 
 from __future__ import annotations
 
@@ -13,16 +9,13 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.graphql.commands import forget_profiles, revisions_of_subjects, subjects_of_sources
 from api.graphql.context import Context
 from api.graphql.enums import RecordCategory, Severity
-from api.graphql.errors import BadUserInput, NotFound
-from api.graphql.permissions import IsAuthenticated, IsDataProviderOrRegulator
-from credit.records.ingest import Change, upsert_records
-from credit.records.inputs import InputError, parse_record
-from credit.records.inputs import RecordInput as RecordLine
-
-MAX_RECORDS = 500
+from api.graphql.errors import PROBLEM_CODES
+from api.graphql.permissions import IsAuthenticated, needs
+from credit.access.policy import Capability
+from credit.records import service
+from credit.records.service import MAX_RECORDS
 
 
 @strawberry.input(description="A record, as the `record` line of the NDJSON import.")
@@ -78,71 +71,20 @@ def _line(item: RecordInput) -> dict[str, Any]:
     return {key: getattr(item, name) for name, key in _KEYS.items() if getattr(item, name) is not strawberry.UNSET}
 
 
-def _code_of(message: str) -> str:
-    # `upsert_records` reports the only database-side refusal, a missing subject, as text.
-    return NotFound.code if message.startswith("unknown subject") else BadUserInput.code
-
-
-def validate_batch(items: list[RecordInput]) -> tuple[list[tuple[int, RecordLine]], list[RecordError]]:
-    """The valid items with their positions, and an error for each invalid or repeated one."""
-    valid: list[tuple[int, RecordLine]] = []
-    errors: list[RecordError] = []
-    seen: dict[tuple[str, str], int] = {}
-    for index, item in enumerate(items):
-        try:
-            line = parse_record(_line(item))
-        except InputError as exc:
-            errors.append(RecordError(index=index, source_id=item.source_id, code=BadUserInput.code, message=str(exc)))
-            continue
-        key = (line.authority, line.source_id)
-        if key in seen:
-            message = f"duplicate of records[{seen[key]}]: authority and sourceId must be unique within one call"
-            errors.append(RecordError(index=index, source_id=item.source_id, code=BadUserInput.code, message=message))
-            continue
-        seen[key] = index
-        valid.append((index, line))
-    return valid, errors
-
-
 @strawberry.type
 class RecordMutation:
     @strawberry.mutation(
         description=f"Insert or update records by (authority, sourceId); at most {MAX_RECORDS} per call. "
         "Valid items are accepted in one transaction, invalid ones reported in `errors`.",
-        permission_classes=[IsAuthenticated, IsDataProviderOrRegulator],
+        permission_classes=[IsAuthenticated, needs(Capability.SUBMIT_RECORDS)],
     )
     async def upsert_records(self, info: Info[Context, None], records: list[RecordInput]) -> UpsertRecordsPayload:
         context = info.context
-        if len(records) > MAX_RECORDS:
-            raise BadUserInput(f"at most {MAX_RECORDS} records per call; split the batch")
-        valid, errors = validate_batch(records)
-        accepted = 0
-        if valid:
-            keys = [(line.authority, line.source_id) for _, line in valid]
-            async with context.runtime.sessions.begin() as session:
-                before = await subjects_of_sources(session, keys)  # a record may move to another subject
-                outcome = await upsert_records(
-                    session,
-                    [line for _, line in valid],
-                    context.runtime.vault,
-                    actor=context.viewer.label,
-                    actor_key_id=context.viewer.key_id,
-                    today=context.today,
-                )
-                changed = [
-                    key
-                    for key, result in zip(keys, outcome.results, strict=True)
-                    if isinstance(result, Change) and result is not Change.UNCHANGED
-                ]
-                after = await subjects_of_sources(session, changed)
-                touched = {after[k] for k in changed} | {before[k] for k in changed if k in before}
-                revisions = await revisions_of_subjects(session, touched)
-            await forget_profiles(context, revisions)
-            for (index, line), result in zip(valid, outcome.results, strict=True):
-                if isinstance(result, Change):
-                    accepted += 1
-                else:
-                    errors.append(
-                        RecordError(index=index, source_id=line.source_id, code=_code_of(result), message=result)
-                    )
-        return UpsertRecordsPayload(accepted=accepted, errors=sorted(errors, key=lambda e: e.index))
+        result = await service.submit_records(
+            context.runtime, context.viewer, [_line(r) for r in records], context.today
+        )
+        errors = [
+            RecordError(index=e.index, source_id=e.source_id, code=PROBLEM_CODES[e.problem], message=e.message)
+            for e in result.errors
+        ]
+        return UpsertRecordsPayload(accepted=result.accepted, errors=errors)

@@ -7,13 +7,13 @@ import datetime as dt
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.commands import forget_profiles, revisions_of_records
 from api.graphql.context import Context
 from api.graphql.enums import RepairStatus
-from api.graphql.errors import domain_errors, id_argument
-from api.graphql.permissions import IsAuthenticated, IsCreditOffice, IsSubjectOrCreditOffice
+from api.graphql.errors import id_argument
+from api.graphql.permissions import IsAuthenticated, needs
 from api.graphql.types import CreditRecord
-from credit.lifecycle.repairs import apply_credit_repair, decide_credit_repair
+from credit.access.policy import Capability
+from credit.lifecycle import service
 from credit.models import CreditRepair as CreditRepairRow
 
 
@@ -53,32 +53,24 @@ class RepairMutation:
     @strawberry.mutation(
         description="Apply for the repair of a punishment record once its minimum disclosure period "
         "has passed (SUBJECT for its own records, or the credit office).",
-        permission_classes=[IsAuthenticated, IsSubjectOrCreditOffice],
+        permission_classes=[IsAuthenticated, needs(Capability.ACT_FOR_SUBJECT)],
     )
     async def apply_credit_repair(
         self, info: Info[Context, None], record_id: strawberry.ID, statement: str
     ) -> CreditRepair:
         context = info.context
         key = id_argument(record_id, "recordId")
-        with domain_errors():
-            async with context.runtime.sessions.begin() as session:
-                row = await apply_credit_repair(session, context.viewer, key, statement, context.today)
-                revisions = await revisions_of_records(session, [row.record_id])
-        await forget_profiles(context, revisions)
+        row = await service.apply_credit_repair(context.runtime, context.viewer, key, statement, context.today)
         return CreditRepair(row=row)
 
     @strawberry.mutation(
         description="Approve (the record becomes REPAIRED) or reject a pending application (credit office).",
-        permission_classes=[IsAuthenticated, IsCreditOffice],
+        permission_classes=[IsAuthenticated, needs(Capability.CREDIT_OFFICE)],
     )
     async def decide_credit_repair(
         self, info: Info[Context, None], repair_id: strawberry.ID, approve: bool, note: str | None = None
     ) -> CreditRepair:
         context = info.context
         key = id_argument(repair_id, "repairId")
-        with domain_errors():
-            async with context.runtime.sessions.begin() as session:
-                row = await decide_credit_repair(session, context.viewer, key, approve, note, context.today)
-                revisions = await revisions_of_records(session, [row.record_id])
-        await forget_profiles(context, revisions)
+        row = await service.decide_credit_repair(context.runtime, context.viewer, key, approve, note, context.today)
         return CreditRepair(row=row)

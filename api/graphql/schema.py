@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, MaskErrors, SchemaExtension
+from strawberry.extensions import AddValidationRules, SchemaExtension
 
 from api.graphql.checks import CheckQuery
 from api.graphql.disclosures import DisclosureQuery, DisclosureSubscription
-from api.graphql.errors import is_expected
+from api.graphql.errors import ErrorCodes
 from api.graphql.objections import ObjectionMutation, ObjectionQuery
 from api.graphql.records import RecordMutation
 from api.graphql.repairs import RepairMutation
@@ -42,7 +42,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # Factories, so that each request gets fresh extension instances.
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: QueryGuard(policy),
-        lambda: MaskErrors(should_mask_error=lambda error: not is_expected(error)),
+        ErrorCodes,
     ]
     if settings is not None and settings.is_production:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))

@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 import strawberry
-from elasticsearch import ApiError, TransportError
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from api.graphql.context import Context
 from api.graphql.cursors import check_first
 from api.graphql.enums import RecordCategory, SubjectKind
-from api.graphql.errors import BadUserInput, ServiceUnavailable
 from api.graphql.types import PageInfo, Subject
-from credit.checks.service import ID_SEARCH, record_lookup
-from credit.search.query import SearchFilter, SearchInputError
-from credit.search.service import search_subjects
-from credit.subjects.identifiers import is_resident_id, normalize_any_code
-
-log = logging.getLogger("creditgraph.api")
-
-SEARCH_DOWN = "search is temporarily unavailable; subject(code:) still answers"
-
-
-def _engine_not_ready(exc: ApiError) -> bool:
-    """Overloaded, failing, or up without our index yet (the indexer is creating it)."""
-    return exc.meta.status >= 500 or exc.meta.status == 429 or exc.error == "index_not_found_exception"
+from credit.search import service
+from credit.search.query import SearchFilter
 
 
 @strawberry.input
@@ -64,12 +50,6 @@ class SubjectSearchConnection:
     page_info: PageInfo
     total_count: int
     facets: list[Facet]
-
-
-async def audit_id_search(context: Context, subject_ids: list[int]) -> None:
-    """A search by ID number is an entitled look-up: one audit row per subject found."""
-    async with context.runtime.sessions.begin() as session:
-        await record_lookup(session, context.viewer, ID_SEARCH, subject_ids, {"hits": len(subject_ids)})
 
 
 def _excluded(directives: dict[str, dict[str, object]]) -> bool:
@@ -112,37 +92,22 @@ class SearchQuery:
     ) -> SubjectSearchConnection:
         context = info.context
         first = check_first(10 if first is None else first)
-        runtime = context.runtime
-        if runtime.search is None:
-            raise ServiceUnavailable(SEARCH_DOWN)
         search_filter = SearchFilter(
             kinds=tuple(filter.kinds or ()) if filter else (),
             region_code_prefix=filter.region_code_prefix if filter else None,
             has_active_punishment=filter.has_active_punishment if filter else None,
             categories=tuple(filter.categories or ()) if filter else (),
         )
-        try:
-            page = await search_subjects(
-                runtime.search,
-                runtime.alias,
-                runtime.vault,
-                query,
-                search_filter,
-                first=first,
-                after=after,
-                allow_id_lookup=context.entitled,
-                # Facet aggregations cost a pass over every hit: only when the client shows them.
-                with_facets=selects_child(info, "facets"),
-            )
-        except SearchInputError as exc:
-            raise BadUserInput(str(exc)) from None
-        except (TransportError, ApiError) as exc:
-            if isinstance(exc, ApiError) and not _engine_not_ready(exc):
-                raise  # a request the engine refused is a bug of ours: logged, shown masked
-            log.warning("search engine unavailable: %s", type(exc).__name__)
-            raise ServiceUnavailable(SEARCH_DOWN) from None
-        if context.entitled and is_resident_id(normalize_any_code(query) or ""):
-            await audit_id_search(context, [hit.id for hit in page.hits])
+        page = await service.search(
+            context.runtime,
+            context.viewer,
+            query,
+            search_filter,
+            first=first,
+            after=after,
+            # Facet aggregations cost a pass over every hit: only when the client shows them.
+            with_facets=selects_child(info, "facets"),
+        )
         rows = await context.loaders.subject_by_id.load_many([hit.id for hit in page.hits])
         edges = [
             SubjectSearchEdge(

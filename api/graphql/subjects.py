@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy import select
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.errors import BadUserInput, Forbidden
+from api.graphql.errors import BadUserInput
 from api.graphql.types import Subject
-from credit.checks.service import ID_LOOKUP, record_lookup
-from credit.models import Subject as SubjectRow
-from credit.subjects.identifiers import is_resident_id, normalize_any_code
-
-
-async def subject_by_code(context: Context, code: str) -> SubjectRow | None:
-    canonical = normalize_any_code(code)
-    if canonical is None:
-        raise BadUserInput("code is neither a valid 统一社会信用代码 nor a valid resident ID number")
-    if is_resident_id(canonical) and not context.entitled:
-        raise Forbidden("looking a natural person up by ID number needs an entitled role")
-    async with context.runtime.sessions() as session:
-        row: SubjectRow | None = await session.scalar(
-            select(SubjectRow).where(SubjectRow.code_index == context.runtime.vault.blind_index(canonical))
-        )
-        if is_resident_id(canonical):  # an entitled look-up of a person by ID number leaves a trace
-            found = [row.id] if row is not None else []
-            await record_lookup(session, context.viewer, ID_LOOKUP, found, {"found": row is not None})
-            await session.commit()
-    return row
+from credit.subjects import service
 
 
 @strawberry.type
@@ -40,7 +20,7 @@ class SubjectQuery:
         if (code is None) == (id is None):
             raise BadUserInput("give exactly one of code and id")
         if code is not None:
-            row = await subject_by_code(info.context, code)
+            row = await service.subject_by_code(info.context.runtime, info.context.viewer, code)
         else:
             try:
                 key = int(str(id))

@@ -21,13 +21,12 @@ from api.graphql.enums import (
     SubjectKind,
 )
 from api.graphql.errors import Forbidden
-from credit import enums
+from credit.enums import Role
 from credit.models import CreditRecord as RecordRow
 from credit.models import Objection as ObjectionRow
 from credit.models import Subject as SubjectRow
 from credit.rules.flags import Flag, effective_status, in_public_disclosure
-from credit.subjects.profile import facts_of
-from credit.subjects.profile_cache import RoleClass
+from credit.subjects.profiles import RoleClass
 from credit.subjects.regions import region_names
 
 
@@ -90,7 +89,7 @@ class CreditRecord:
 
     @strawberry.field
     def status(self, info: Info[Context, None]) -> RecordStatus:
-        return effective_status(facts_of(self.row), info.context.today)
+        return effective_status(self.row.facts(), info.context.today)
 
     @strawberry.field
     def title(self) -> str:
@@ -192,7 +191,7 @@ class CreditFlag:
 
 def _can_read_inactive(context: Context, subject_id: int) -> bool:
     viewer = context.viewer
-    return context.entitled or (viewer.role is enums.Role.SUBJECT and viewer.subject_id == subject_id)
+    return context.entitled or (viewer.role is Role.SUBJECT and viewer.subject_id == subject_id)
 
 
 @strawberry.type
@@ -201,13 +200,13 @@ class CreditProfile:
 
     @strawberry.field(description="Measures in force now.")
     async def active_flags(self, info: Info[Context, None]) -> list[CreditFlag]:
-        flags = await info.context.loaders.flags_by_subject.load(self.subject_id)
-        return [CreditFlag(flag=f) for f in flags.active]
+        state = await info.context.loaders.state_by_subject.load(self.subject_id)
+        return [CreditFlag(flag=f) for f in state.flags.active]
 
     @strawberry.field(description="Punishment measures held while an objection to their record is verified.")
     async def held_flags(self, info: Info[Context, None]) -> list[CreditFlag]:
-        flags = await info.context.loaders.flags_by_subject.load(self.subject_id)
-        return [CreditFlag(flag=f) for f in flags.held]
+        state = await info.context.loaders.state_by_subject.load(self.subject_id)
+        return [CreditFlag(flag=f) for f in state.flags.held]
 
     @strawberry.field
     async def records(
@@ -255,7 +254,11 @@ def record_connection(
     total: int,
     has_previous: bool,
     objections: dict[int, list[ObjectionRow]] | None = None,
+    *,
+    has_next_page: bool | None = None,
 ) -> CreditRecordConnection:
+    """A connection of the first `first` of `rows`; a next page follows when `has_next_page` says so or,
+    when not given, when `rows` holds more than `first`."""
     page = rows[:first]
     edges = [
         CreditRecordEdge(
@@ -267,7 +270,7 @@ def record_connection(
     return CreditRecordConnection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=len(rows) > first,
+            has_next_page=len(rows) > first if has_next_page is None else has_next_page,
             has_previous_page=has_previous,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,

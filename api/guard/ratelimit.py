@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from credit.access.keys import Viewer
+from credit.access.viewer import Viewer
 from credit.platform.broker import Broker
 from credit.platform.config import Settings
 

@@ -1,16 +1,19 @@
-"""The ASGI application: Starlette routes, the GraphQL endpoint, and the in-process indexer."""
+"""The ASGI application: Starlette routes and the GraphQL endpoint.
+
+`create_app` knows nothing of the indexer: what runs beside the API in one process (the in-process
+indexer, the index preparation at start) is handed in as `on_start` hooks and `background` tasks by
+`creditgraph.wiring`, which is what `creditgraph serve` runs.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 import orjson
-from elasticsearch import ApiError, TransportError
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -23,20 +26,23 @@ from strawberry.types.unset import UnsetType
 from api.graphql.context import Context
 from api.graphql.live import DisclosureHub
 from api.graphql.schema import build_schema
+from api.guard.admission import Admission, Refused
 from api.guard.ratelimit import RateLimiter
 from api.http.auth import AuthError, bearer_token, connection_token, viewer_for_key
 from api.http.exports import export_routes
-from api.http.transport import HttpGuard
+from api.http.metrics import metrics_endpoint
+from api.http.transport import GraphQLTransport, preferred_media_type, refusal_response
 from api.http.websocket import TextFrameWebSocketAdapter
 from credit.platform.config import Settings, get_settings
 from credit.platform.runtime import Runtime, SearchMode, open_runtime
-from credit.search.client import ensure_alias
-from indexers.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from indexers.metrics import render as render_metrics
-from indexers.reindex import reindex
-from indexers.worker import Indexer
+from credit.search.client import IndexState, index_state
 
 log = logging.getLogger("creditgraph.api")
+
+#: Something to run beside the API until `stop` is set (the in-process indexer).
+Background = Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]
+#: Something to do once the runtime is open, before requests are served (prepare the index).
+OnStart = Callable[[Runtime], Awaitable[None]]
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -62,34 +68,35 @@ class GraphQLApp(GraphQL[Context, None]):
         return UnsetType()  # the singleton UNSET: acknowledge without a payload
 
 
-def _unauthenticated(message: str) -> JSONResponse:
-    body = {"data": None, "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
-    return JSONResponse(body, status_code=401)
-
-
 def create_app(
-    settings: Settings | None = None, *, run_worker: bool = True, runtime: Runtime | None = None
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    on_start: Sequence[OnStart] = (),
+    background: Sequence[Background] = (),
 ) -> Starlette:
     """The app; with `runtime` given (tests), its clients are used and not closed by the app."""
     settings = settings or get_settings()
     schema = build_schema(settings)
     graphql = GraphQLApp(schema, graphql_ide=None if settings.is_production else "graphiql")
     limiter = RateLimiter.from_settings(settings)
-    guard = HttpGuard(settings, limiter)
+    admission = Admission(settings, limiter)
+    transport = GraphQLTransport(settings)
 
     async def graphql_endpoint(request: Request) -> Response:
-        # api/http/transport.py: penalty box, body size and batches first; timeout and HTTP conformance around.
-        if (refusal := await guard.admit(request)) is not None:
-            return refusal
+        # Penalty box, body size and batches, then the key (api/guard/admission.py, api/http/transport.py).
+        media_type = preferred_media_type(request.headers.get("accept"))
         try:
-            viewer = await viewer_for_key(request.app.state.runtime, bearer_token(request))
-        except AuthError as exc:
-            await guard.charge_refused(request)
-            return _unauthenticated(exc.message)
-        if (refusal := await guard.admit_viewer(request, viewer)) is not None:
-            return refusal
+            await admission.check_address(request)
+            if (refused := await transport.check_body(request)) is not None:
+                if refused.code == "BAD_REQUEST":
+                    await admission.charge_refused(request)
+                raise refused
+            viewer = await admission.viewer(request)
+        except Refused as refused:
+            return refusal_response(refused, media_type)
         request.scope["creditgraph.viewer"] = viewer
-        return await guard.run(request, lambda: graphql.run(request))
+        return await transport.run(request, lambda: graphql.run(request))
 
     async def graphql_ws(websocket: WebSocket) -> None:
         # The upgrade request's Authorization header, if any; the connection_init payload may set
@@ -107,19 +114,22 @@ def create_app(
 
     async def ready(request: Request) -> Response:
         """Readiness for a load balancer: 200 while PostgreSQL answers (searches may still say
-        SERVICE_UNAVAILABLE: `search` tells), 503 when it does not. No addresses, no errors' text."""
+        SERVICE_UNAVAILABLE: `search` tells), 503 when it does not. `search` is ok when the engine
+        serves an index behind the alias; `index` says whether that index is of this release
+        (`outdated`: run `creditgraph reindex`). No addresses, no errors' text."""
         rt: Runtime = request.app.state.runtime
-        checks = {
-            "database": await _answers(_database_answers(rt)),
-            "search": await _answers(rt.search.ping()) if rt.search is not None else False,
-            "cache": await _answers(rt.broker.ping()),
+        database = await _answers(rt.database_answers())
+        index = IndexState.UNAVAILABLE
+        if rt.search is not None:
+            with contextlib.suppress(Exception):
+                index = await asyncio.wait_for(index_state(rt.search, rt.alias), 2.0)
+        body = {
+            "database": "ok" if database else "unavailable",
+            "search": "ok" if index in (IndexState.OK, IndexState.OUTDATED) else "unavailable",
+            "cache": "ok" if await _answers(rt.broker.ping()) else "unavailable",
+            "index": index.value,
         }
-        body = {name: "ok" if good else "unavailable" for name, good in checks.items()}
-        return JSONResponse(body, status_code=200 if checks["database"] else 503)
-
-    async def metrics_endpoint(request: Request) -> Response:
-        body = await render_metrics(request.app.state.runtime.engine)
-        return Response(body, media_type=METRICS_CONTENT_TYPE)
+        return JSONResponse(body, status_code=200 if database else 503)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -129,18 +139,12 @@ def create_app(
                 rt = await stack.enter_async_context(open_runtime(settings, search=SearchMode.OWN))
             app.state.runtime = rt
             app.state.rate_limiter = limiter  # read by api.guard.query.QueryGuard
-            if rt.search is not None:
-                try:
-                    await prepare_index(rt)
-                except (ApiError, TransportError) as exc:
-                    # Profiles, checks and feeds need only PostgreSQL: serve them, and let searches
-                    # answer SERVICE_UNAVAILABLE until the engine is back (the indexer waits for it).
-                    log.warning("search engine unavailable at start (%s); serving without it", type(exc).__name__)
+            app.state.admission = admission  # read by api.http.exports
+            for hook in on_start:
+                await hook(rt)
             stop = asyncio.Event()
-            tasks: list[asyncio.Task[Any]] = []
-            if run_worker and rt.search is not None:
-                tasks.append(asyncio.create_task(Indexer(rt).run(stop), name="indexer"))
-            app.state.disclosure_hub = hub = DisclosureHub(rt.broker, rt.sessions)  # disclosurePublished
+            tasks: list[asyncio.Task[Any]] = [asyncio.create_task(task(rt, stop)) for task in background]
+            app.state.disclosure_hub = hub = DisclosureHub(rt)  # disclosurePublished
             tasks.append(asyncio.create_task(hub.run(), name="disclosure-hub"))
             try:
                 yield
@@ -163,31 +167,8 @@ def create_app(
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-async def _database_answers(runtime: Runtime) -> bool:
-    async with runtime.engine.connect() as conn:
-        await conn.execute(text("SELECT 1"))
-    return True
-
-
 async def _answers(check: Awaitable[bool], timeout: float = 2.0) -> bool:
     try:
         return bool(await asyncio.wait_for(check, timeout))
     except Exception:  # any failure means "not ready"; the details stay in the logs of the service
         return False
-
-
-async def prepare_index(runtime: Runtime) -> None:
-    """Make sure the alias exists; an empty embedded engine is filled from PostgreSQL first."""
-    assert runtime.search is not None
-    if runtime.search_is_new:
-        summary = await reindex(runtime)
-        log.info("search index rebuilt: %d subjects in %.1f s", summary.subjects, summary.seconds)
-    else:
-        await ensure_alias(runtime.search, runtime.alias)
-
-
-def app_from_environment() -> Starlette:
-    """Factory for `uvicorn --factory` (several workers): settings from the environment."""
-    import os
-
-    return create_app(Settings(), run_worker=os.environ.get("CREDITGRAPH_RUN_WORKER", "1") == "1")

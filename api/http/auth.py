@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 from starlette.requests import HTTPConnection
 
-from credit.access.keys import ANONYMOUS, Viewer, authenticate
+from credit.access.service import authenticate
+from credit.access.viewer import ANONYMOUS, Viewer
 from credit.platform.runtime import Runtime
 
 
@@ -29,8 +30,7 @@ def bearer_token(conn: HTTPConnection) -> str | None:
 async def viewer_for_key(runtime: Runtime, token: str | None) -> Viewer:
     if token is None:
         return ANONYMOUS
-    async with runtime.sessions() as session:
-        viewer = await authenticate(session, token)
+    viewer = await authenticate(runtime, token)
     if viewer is None:
         raise AuthError("unknown, revoked or expired API key")
     return viewer

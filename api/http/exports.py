@@ -10,9 +10,9 @@ validated by the same `FeedFilter.of`. Authentication is the GraphQL endpoint's:
 PUBLIC, `Authorization: Bearer <key>` a key's viewer, a bad key 401 UNAUTHENTICATED; what is
 exported is what every role sees in the feed (natural persons masked).
 
-Rate limits (`api.guard.ratelimit`, when the app has a `rate_limiter` in its state): the address's and
-key's penalty box is checked first, a refused key is charged the limiter's flat refusal cost, and an
-export is charged `EXPORT_COST` (an Atom fetch `ATOM_COST`) against the same budgets as GraphQL.
+Admission is the GraphQL endpoint's (`api.guard.admission`): the address's and key's penalty box, a
+refused key charged the limiter's flat refusal cost, and an export charged `EXPORT_COST` (an Atom fetch
+`ATOM_COST`) against the same budgets as GraphQL.
 At most `MAX_CONCURRENT_EXPORTS` exports stream at once per process, since each holds a database
 connection for its duration; more are refused with 429 and a short `Retry-After`.
 """
@@ -31,11 +31,11 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from api.guard.ratelimit import RateLimiter, address_bucket
-from api.http.auth import AuthError, bearer_token, viewer_for_key
+from api.guard.admission import Admission, Refused, rate_limited
 from api.http.feed_formats import atom_document, atom_etag, csv_chunks, describe, ndjson_chunks
-from credit.access.keys import ANONYMOUS, Viewer
-from credit.disclosures.feed import FeedFilter, export_statement, stream_feed
+from credit import clock
+from credit.disclosures import service
+from credit.disclosures.feed import FeedFilter
 from credit.enums import RecordCategory
 from credit.errors import InvalidRequest
 from credit.platform.runtime import Runtime
@@ -47,21 +47,13 @@ MAX_CONCURRENT_EXPORTS = 4
 STREAM_BATCH = 1000
 
 
-class Refused(Exception):
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status_code)
-        self.response = response
-
-
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     return Response(orjson.dumps(body), status_code=status, headers=headers, media_type="application/json")
 
 
-def _rate_limited(retry_after: int) -> Refused:
-    response = _error(429, "RATE_LIMITED", f"rate limit reached; retry in {retry_after} s")
-    response.headers["Retry-After"] = str(retry_after)
-    return Refused(response)
+def _refusal(refused: Refused) -> Response:
+    return _error(refused.status, refused.code, refused.message, refused.headers)
 
 
 def _date(params: Any, name: str) -> dt.date | None:
@@ -93,44 +85,19 @@ def filter_from_query(request: Request) -> FeedFilter:
     )
 
 
-def _address(request: Request) -> str:
-    return request.client.host if request.client is not None else "unknown"
-
-
-async def admit(request: Request, cost: int) -> Viewer:
-    """The viewer of the request, charged `cost`; raises Refused with the response to send instead."""
-    runtime: Runtime = request.app.state.runtime
-    limiter = getattr(request.app.state, "rate_limiter", None)
-    limiter = limiter if isinstance(limiter, RateLimiter) else None
-    address = _address(request)
-    if limiter is not None and (retry := limiter.blocked([address_bucket(address)])) is not None:
-        raise _rate_limited(retry)
-    try:
-        viewer = await viewer_for_key(runtime, bearer_token(request))
-    except AuthError as exc:
-        if limiter is not None:
-            await limiter.charge_rejected(runtime.broker, limiter.budgets(ANONYMOUS, address))
-        raise Refused(_error(401, "UNAUTHENTICATED", exc.message)) from None
-    if limiter is not None:
-        budgets = limiter.budgets(viewer, address)
-        retry = limiter.blocked([b.bucket for b in budgets]) or await limiter.charge(runtime.broker, budgets, cost)
-        if retry is not None:
-            raise _rate_limited(retry)
-    return viewer
-
-
 Handler = Callable[[Request], Awaitable[Response]]
 
 
 def _guarded(cost: int, handler: Callable[[Request, FeedFilter], Awaitable[Response]]) -> Handler:
     async def endpoint(request: Request) -> Response:
+        admission: Admission = request.app.state.admission
         try:
             feed_filter = filter_from_query(request)
-            await admit(request, cost)
+            await admission.admit(request, cost)
         except InvalidRequest as exc:
             return _error(400, "BAD_USER_INPUT", exc.message)
         except Refused as refused:
-            return refused.response
+            return _refusal(refused)
         return await handler(request, feed_filter)
 
     return endpoint
@@ -145,14 +112,14 @@ def export_routes() -> list[Route]:
     ) -> Handler:
         async def handler(request: Request, feed_filter: FeedFilter) -> Response:
             if slots.locked():
-                return _rate_limited(5).response
+                return _refusal(rate_limited(5))
             runtime: Runtime = request.app.state.runtime
-            today = dt.date.today()
+            today = clock.today()
 
             async def body() -> AsyncIterator[bytes]:
                 # The slot is taken when streaming starts, so a response never sent holds none.
                 async with slots:
-                    batches = stream_feed(runtime.engine, feed_filter, today, batch=STREAM_BATCH)
+                    batches = service.stream(runtime, feed_filter, today, batch=STREAM_BATCH)
                     async with aclosing(batches), aclosing(render(batches)) as chunks:
                         async for chunk in chunks:
                             yield chunk
@@ -165,9 +132,7 @@ def export_routes() -> list[Route]:
 
     async def atom(request: Request, feed_filter: FeedFilter) -> Response:
         runtime: Runtime = request.app.state.runtime
-        today = dt.date.today()
-        async with runtime.engine.connect() as conn:
-            rows = (await conn.execute(export_statement(feed_filter, today, ATOM_ENTRIES))).all()
+        rows = await service.newest(runtime, feed_filter, clock.today(), ATOM_ENTRIES)
         self_url = str(request.url)
         feed_id = str(request.url.replace(query=_canonical_query(feed_filter)))
         etag = atom_etag(feed_id, rows)

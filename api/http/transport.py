@@ -1,11 +1,10 @@
 """The HTTP side of the GraphQL endpoint: what is refused before GraphQL sees a request, the request
 timeout, and GraphQL over HTTP conformance (docs/graphql-http.md).
 
-Before GraphQL (in this order, each cheaper than the next step it saves):
-- an address or key in the rate limiter's penalty box: 429 RATE_LIMITED with `Retry-After`, held
-  back up to a second so that a client ignoring Retry-After cannot make the server spin;
+Before GraphQL, after the address's penalty box (`api.guard.admission`):
 - a body over `max_request_bytes` (413) or a query string over it (414): QUERY_TOO_COMPLEX;
-- a JSON array body (a batch): 400 BAD_REQUEST; batching is off, one operation per request.
+- a JSON array body (a batch): 400 BAD_REQUEST; batching is off, one operation per request;
+then authentication and the key's penalty box (`api.guard.admission` again).
 
 Around GraphQL: `request_timeout_seconds` (503 TIMEOUT), strawberry's HTTP errors (wrong method,
 content type, unparsable JSON, missing query) as 4xx JSON errors instead of exceptions, and
@@ -24,8 +23,7 @@ from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from api.guard.ratelimit import RateLimiter, address_bucket, key_bucket
-from credit.access.keys import ANONYMOUS, Viewer
+from api.guard.admission import Refused
 from credit.platform.config import Settings
 
 JSON = "application/json"
@@ -62,10 +60,6 @@ def error_response(
     return Response(orjson.dumps(body), status_code=status, headers=headers, media_type=media_type)
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client is not None else "unknown"
-
-
 def _is_request_error(body: Any) -> bool:
     """A GraphQL response of an operation that did not run: errors, no data, none with a path."""
     if not isinstance(body, dict) or body.get("data") is not None or not body.get("errors"):
@@ -89,75 +83,27 @@ def conform(response: Response, media_type: str) -> Response:
     return Response(orjson.dumps(body), status_code=status, headers=headers, media_type=GRAPHQL_RESPONSE)
 
 
-class HttpGuard:
-    def __init__(self, settings: Settings, limiter: RateLimiter) -> None:
-        self.limiter = limiter
+class GraphQLTransport:
+    """The GraphQL endpoint's own checks (body size, batches) and its timeout and conformance."""
+
+    def __init__(self, settings: Settings) -> None:
         self.max_bytes = settings.max_request_bytes
         self.timeout = settings.request_timeout_seconds
-        self.delay = settings.rate_limit_delay_seconds
-        self.max_delayed = settings.rate_limit_max_delayed
-        self._delayed = 0
 
-    async def _penalised(self, retry_after: int, media_type: str) -> Response:
-        """The 429 of a client in the penalty box, held back up to `rate_limit_delay_seconds` (never
-        past its Retry-After): a client that ignores Retry-After and asks again at once gets one
-        answer a second per connection instead of thousands, as nginx's limit_req delays excess
-        requests. At most `rate_limit_max_delayed` answers are held; beyond that they go at once."""
-        if self._delayed < self.max_delayed and self.delay > 0:
-            self._delayed += 1
-            try:
-                await asyncio.sleep(min(self.delay, retry_after))
-            finally:
-                self._delayed -= 1
-        return self._rate_limited(retry_after, media_type)
-
-    def _rate_limited(self, retry_after: int, media_type: str) -> Response:
-        body = {
-            "errors": [
-                {
-                    "message": f"rate limit reached; retry in {retry_after} s",
-                    "extensions": {"code": "RATE_LIMITED", "retryAfter": retry_after},
-                }
-            ]
-        }
-        headers = {"Retry-After": str(retry_after)}
-        return Response(orjson.dumps(body), status_code=429, headers=headers, media_type=media_type)
-
-    async def charge_refused(self, request: Request, viewer: Viewer = ANONYMOUS) -> None:
-        """Charge the flat cost of a refused request (bad key, batch) to its address."""
-        runtime = getattr(request.app.state, "runtime", None)
-        if runtime is not None:
-            budgets = self.limiter.budgets(viewer, client_address(request))
-            await self.limiter.charge_rejected(runtime.broker, budgets)
-
-    async def admit(self, request: Request) -> Response | None:
-        """A response refusing the request before authentication and GraphQL, or None to go on."""
-        media_type = preferred_media_type(request.headers.get("accept"))
-        retry = self.limiter.blocked([address_bucket(client_address(request))])
-        if retry is not None:
-            return await self._penalised(retry, media_type)
+    async def check_body(self, request: Request) -> Refused | None:
+        """A refusal for an oversized query string or body, or a batch; None to go on. A batch is
+        charged like any refused request by the caller (`Admission.charge_refused`)."""
         if request.method == "GET":
             if len(request.scope.get("query_string", b"")) > self.max_bytes:
-                return error_response(414, "QUERY_TOO_COMPLEX", "the query string is too long", media_type)
+                return Refused(414, "QUERY_TOO_COMPLEX", "the query string is too long")
             return None
         body = await self._read_body(request)
         if body is None:
-            limit = f"the request body is larger than {self.max_bytes} bytes"
-            return error_response(413, "QUERY_TOO_COMPLEX", limit, media_type)
+            return Refused(413, "QUERY_TOO_COMPLEX", f"the request body is larger than {self.max_bytes} bytes")
         if body.lstrip()[:1] == b"[":
-            await self.charge_refused(request)
             message = "batched requests are not supported: send one operation per request"
-            return error_response(400, "BAD_REQUEST", message, media_type)
+            return Refused(400, "BAD_REQUEST", message)
         return None
-
-    async def admit_viewer(self, request: Request, viewer: Viewer) -> Response | None:
-        """A 429 for a key in the penalty box, or None."""
-        if viewer.key_id is None:
-            return None
-        retry = self.limiter.blocked([key_bucket(viewer.key_id)])
-        if retry is None:
-            return None
-        return await self._penalised(retry, preferred_media_type(request.headers.get("accept")))
 
     async def _read_body(self, request: Request) -> bytes | None:
         """The body, read at most `max_bytes` far (None beyond); kept for strawberry to read again."""
@@ -190,3 +136,12 @@ class HttpGuard:
         except HTTPException as exc:
             return error_response(exc.status_code, "BAD_REQUEST", exc.reason, media_type)
         return conform(response, media_type)
+
+
+def refusal_response(refused: Refused, media_type: str = JSON) -> Response:
+    """A refusal of admission as a GraphQL-style error body."""
+    extensions: dict[str, Any] = {"code": refused.code}
+    if refused.retry_after is not None:
+        extensions["retryAfter"] = refused.retry_after
+    body = {"errors": [{"message": refused.message, "extensions": extensions}]}
+    return Response(orjson.dumps(body), status_code=refused.status, headers=refused.headers, media_type=media_type)
