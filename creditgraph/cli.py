@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from credit.enums import Role
+from credit.errors import DomainError
 from credit.platform.config import Settings, get_settings, pool_size_per_worker
 from credit.platform.runtime import Runtime, SearchMode, open_runtime
 
@@ -48,7 +49,7 @@ async def _import(settings: Settings, path: str) -> int:
 
     async with open_runtime(settings, search=SearchMode.NONE) as runtime:
         with progress("importing") as bar:
-            importer = Importer(runtime.sessions, runtime.vault, on_progress=lambda s: _advance(bar, s.lines))
+            importer = Importer(runtime, on_progress=lambda s: _advance(bar, s.lines))
             if path == "-":
                 summary = await importer.run(_lines(sys.stdin.buffer))
             else:
@@ -68,46 +69,23 @@ async def _import(settings: Settings, path: str) -> int:
 
 
 async def _create_key(settings: Settings, role: Role, name: str, subject_code: str | None) -> int:
-    from sqlalchemy import select
+    from credit.access.service import create_key
 
-    from credit.access.keys import create_key
-    from credit.models import Subject
-    from credit.subjects.identifiers import normalize_any_code
-
-    async with open_runtime(settings, search=SearchMode.NONE) as runtime, runtime.sessions.begin() as session:
-        subject_id = None
-        if subject_code is not None:
-            canonical = normalize_any_code(subject_code)
-            if canonical is None:
-                err.print("--subject is neither a valid 统一社会信用代码 nor a valid resident ID number")
-                return 2
-            subject_id = await session.scalar(
-                select(Subject.id).where(Subject.code_index == runtime.vault.blind_index(canonical))
-            )
-            if subject_id is None:
-                err.print("--subject: no such subject")
-                return 2
+    async with open_runtime(settings, search=SearchMode.NONE) as runtime:
         try:
-            _, key = await create_key(session, role, name, subject_id)
-        except ValueError as exc:
-            err.print(str(exc))
+            key = await create_key(runtime, role, name, subject_code)
+        except DomainError as exc:
+            err.print(exc.message, markup=False)
             return 2
     out.print(key, markup=False)
     return 0
 
 
 async def _revoke_key(settings: Settings, prefix: str) -> int:
-    from sqlalchemy import func, update
+    from credit.access.service import revoke_key
 
-    from credit.models import ApiKey
-
-    async with open_runtime(settings, search=SearchMode.NONE) as runtime, runtime.sessions.begin() as session:
-        result = await session.execute(
-            update(ApiKey)
-            .where(ApiKey.prefix == prefix[:10], ApiKey.revoked_at.is_(None))
-            .values(revoked_at=func.now())
-        )
-    count = getattr(result, "rowcount", 0)
+    async with open_runtime(settings, search=SearchMode.NONE) as runtime:
+        count = await revoke_key(runtime, prefix)
     out.print(f"revoked {count} key(s)")
     return 0 if count else 1
 
@@ -163,16 +141,15 @@ async def _reindex(settings: Settings) -> int:
 
 
 async def _outbox(settings: Settings, action: str, ids: list[int] | None) -> int:
-    from credit.outbox.deadletters import dead_letters, replay
-    from indexers.metrics import outbox_stats
+    from credit.outbox import queue
 
     async with open_runtime(settings, search=SearchMode.NONE) as runtime:
         if action == "replay":
-            count = await replay(runtime.engine, ids)
+            count = await queue.replay(runtime.engine, ids)
             out.print(f"replaying {count} dead letter(s)")
             return 0 if count or not ids else 1
-        stats = await outbox_stats(runtime.engine)
-        rows = await dead_letters(runtime.engine)
+        stats = await queue.stats(runtime.engine)
+        rows = await queue.dead_letters(runtime.engine)
     out.print(
         f"pending {stats.backlog} ({stats.retrying} retrying), oldest {stats.oldest_pending_age:.1f} s; "
         f"dead letters {stats.dead}"
@@ -215,7 +192,7 @@ async def _load_demo(runtime: Runtime, subjects: int) -> None:
     from creditgraph.demo.generator import generate
 
     with progress("loading demo data") as bar:
-        importer = Importer(runtime.sessions, runtime.vault, actor="demo", on_progress=lambda s: _advance(bar, s.lines))
+        importer = Importer(runtime, actor="demo", on_progress=lambda s: _advance(bar, s.lines))
         summary = await importer.run(orjson.dumps(line) for line in generate(subjects))
     err.print(
         f"demo data: {summary.accepted:,} lines accepted ({summary.created:,} created, "
@@ -224,24 +201,11 @@ async def _load_demo(runtime: Runtime, subjects: int) -> None:
 
 
 async def _print_demo_keys(runtime: Runtime) -> None:
-    from sqlalchemy import func, select, update
+    from creditgraph.demo.keys import issue_demo_keys
 
-    from credit.access.keys import create_key
-    from credit.models import ApiKey, CreditRecord
-
-    async with runtime.sessions.begin() as session:
-        await session.execute(
-            update(ApiKey).where(ApiKey.name.like("demo-%"), ApiKey.revoked_at.is_(None)).values(revoked_at=func.now())
-        )
-        subject_id = await session.scalar(select(CreditRecord.subject_id).order_by(CreditRecord.id).limit(1))
-        out.print("demo API keys (Authorization: Bearer <key>); earlier demo keys are revoked:")
-        for role in Role:
-            if role is Role.PUBLIC:
-                continue
-            _, key = await create_key(
-                session, role, f"demo-{role.value.lower()}", subject_id if role is Role.SUBJECT else None
-            )
-            out.print(f"  {role.value:<22} {key}", markup=False)
+    out.print("demo API keys (Authorization: Bearer <key>); earlier demo keys are revoked:")
+    for role, key in await issue_demo_keys(runtime):
+        out.print(f"  {role.value:<22} {key}", markup=False)
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:
@@ -287,7 +251,7 @@ def _serve(settings: Settings, args: argparse.Namespace, demo_subjects: int | No
             " database connections each)"
         )
         uvicorn.run(
-            "api.http.app:app_from_environment",
+            "creditgraph.wiring:app_from_environment",
             factory=True,
             host=args.host,
             port=args.port,

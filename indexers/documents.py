@@ -14,17 +14,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from credit import clock
 from credit.enums import SubjectKind
 from credit.models import Subject
 from credit.platform.crypto import Vault
 from credit.platform.runtime import Runtime
-from credit.rules.facts import RecordFacts
-from credit.rules.flags import derive_flags, in_public_disclosure, next_time_boundary
+from credit.rules.derived import SubjectState, derive_subject
 from credit.search.document import SubjectSnapshot, build_document
-from credit.subjects.profile import load_facts
+from credit.subjects.repository import read_profiles
 
 log = logging.getLogger("creditgraph.indexer")
 
@@ -44,6 +44,13 @@ def external_version(revision: int, built_on: dt.date) -> int:
     earlier one rather than be refused as a duplicate. A higher revision always wins whatever the day.
     """
     return (revision << VERSION_DAY_BITS) | built_on.toordinal()
+
+
+#: Above any document's version (a revision below 2**42 shifted by `VERSION_DAY_BITS`) and below the
+#: engine's limit of 2**63 - 1: the external version of a deleted subject's tombstone
+#: (`indexers.writes`), and the revision the profile cache is stamped with for it, which no cached
+#: entry can reach (`indexers.worker`).
+TOMBSTONE_VERSION = 2**62
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +78,13 @@ class DocumentBatch:
     missing: set[int] = field(default_factory=set)
 
 
-def snapshot_of(subject: Subject, vault: Vault, facts: Sequence[RecordFacts], today: dt.date) -> SubjectSnapshot:
-    flags = derive_flags(facts, today)
+def snapshot_of(subject: Subject, vault: Vault, state: SubjectState) -> SubjectSnapshot:
     code, name, former_names = subject.code, subject.name, list(subject.former_names)
     if subject.kind is SubjectKind.NATURAL_PERSON and subject.personal_data is not None:
         secret = vault.decrypt(subject.personal_data, context=subject.code_index)
         code, name = secret["code"] or code, secret["name"] or name
         # A person's former names are stored masked; the real ones are only hashed into the document.
         former_names = list(secret.get("formerNames") or former_names)
-    categories = sorted({f.category for f in facts if in_public_disclosure(f, today)})
     return SubjectSnapshot(
         id=subject.id,
         kind=subject.kind,
@@ -88,9 +93,9 @@ def snapshot_of(subject: Subject, vault: Vault, facts: Sequence[RecordFacts], to
         former_names=tuple(former_names),
         region_code=subject.region_code,
         revision=subject.revision,
-        categories=tuple(categories),
-        active_flag_codes=tuple(sorted({f.code for f in flags.active})),
-        has_active_punishment=flags.has_active_punishment,
+        categories=state.categories,
+        active_flag_codes=tuple(sorted({f.code for f in state.flags.active})),
+        has_active_punishment=state.has_active_punishment,
     )
 
 
@@ -103,20 +108,18 @@ async def load_documents(
     `errors` instead of failing the batch, so one poisoned subject never holds up the others.
     """
     batch = DocumentBatch(today=today)
-    subjects = (await session.scalars(select(Subject).where(Subject.id.in_(subject_ids)))).all()
-    facts = await load_facts(session, [s.id for s in subjects])
-    for subject in subjects:
-        records = facts.get(subject.id, [])
+    profiles = await read_profiles(session, subject_ids)
+    for subject_id, profile in profiles.items():
+        subject = profile.subject
         try:
-            document = build_document(snapshot_of(subject, vault, records, today), vault)
-            boundary = next_time_boundary(records, today)
+            state = derive_subject(profile.facts(), today)
+            document = build_document(snapshot_of(subject, vault, state), vault)
         except Exception as exc:  # one subject's data must not stop the queue
-            log.exception("cannot build the document of subject %s", subject.id)
-            batch.errors[subject.id] = f"{type(exc).__name__}: {exc}"[:500]
+            log.exception("cannot build the document of subject %s", subject_id)
+            batch.errors[subject_id] = f"{type(exc).__name__}: {exc}"[:500]
             continue
-        batch.documents[subject.id] = SubjectDocument(subject.revision, document, boundary, today)
-    found = {s.id for s in subjects}
-    batch.missing = {sid for sid in subject_ids if sid not in found}
+        batch.documents[subject_id] = SubjectDocument(subject.revision, document, state.next_boundary, today)
+    batch.missing = {sid for sid in subject_ids if sid not in profiles}
     return batch
 
 
@@ -129,4 +132,4 @@ async def read_documents(runtime: Runtime, subject_ids: Sequence[int]) -> Docume
             # (a TRUNCATE or a migration queued on these tables may itself wait for that claim).
             await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
             await session.execute(text("SELECT 1"))  # the snapshot is taken here, before the clock is read
-            return await load_documents(session, runtime.vault, subject_ids, dt.date.today())
+            return await load_documents(session, runtime.vault, subject_ids, clock.today())

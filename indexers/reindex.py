@@ -28,9 +28,10 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 from elasticsearch import AsyncElasticsearch
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
-from credit.models import OutboxEntry, Subject
+from credit.models import Subject
+from credit.outbox import queue
 from credit.platform.runtime import Runtime
 from credit.search.client import concrete_indices, create_versioned_index, load_index_config
 from indexers.documents import DocumentBatch, read_documents
@@ -190,7 +191,7 @@ async def _queue_failed(runtime: Runtime, failed: dict[int, str]) -> None:
         return
     log.error("reindex could not write %d subject(s); queued for the worker: %s", len(failed), failed)
     async with runtime.sessions.begin() as session:
-        await session.execute(insert(OutboxEntry), [{"subject_id": sid, "reason": "reindex"} for sid in failed])
+        await queue.requeue(session, failed, "reindex")
 
 
 async def _swap(client: AsyncElasticsearch, alias: str, index: str) -> None:

@@ -29,10 +29,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from credit import clock
 from credit.outbox.queue import touch_subjects
+from credit.outbox.work import unit_of_work
 from credit.platform.runtime import Runtime
 from credit.rules.flags import next_time_boundary
-from credit.subjects.profile import load_facts
+from credit.subjects.repository import read_profiles
 from indexers import metrics
 from indexers.documents import SubjectDocument
 
@@ -100,15 +102,16 @@ async def fill_missing(runtime: Runtime, after: int = 0, limit: int = CHUNK) -> 
         ).all()
         if not rows:
             return 0, after
-        facts = await load_facts(session, [r.id for r in rows])
+        profiles = await read_profiles(session, [r.id for r in rows])
         values = [
             {
                 "id": r.id,
                 "revision": r.revision,
                 # Boundaries after the last change: one passed since then is due now.
-                "boundary": next_time_boundary(facts.get(r.id, []), r.updated_at.astimezone().date()),
+                "boundary": next_time_boundary(profiles[r.id].facts(), r.updated_at.astimezone().date()),
             }
             for r in rows
+            if r.id in profiles
         ]
         await session.execute(
             _FILL,
@@ -125,7 +128,8 @@ async def sweep_due(runtime: Runtime, today: dt.date, limit: int = CHUNK) -> int
     """Re-queue every subject whose boundary is on or before `today`; returns how many."""
     total = 0
     while True:
-        async with runtime.sessions.begin() as session:
+        async with unit_of_work(runtime) as work:
+            session = work.session
             ids = list(
                 (
                     await session.scalars(
@@ -143,7 +147,7 @@ async def sweep_due(runtime: Runtime, today: dt.date, limit: int = CHUNK) -> int
                 text("UPDATE subject_time_boundaries SET next_boundary = NULL WHERE subject_id = ANY(:ids)"),
                 {"ids": ids},
             )
-            await touch_subjects(session, ids, SWEEP_REASON)
+            await touch_subjects(work, ids, SWEEP_REASON)
         total += len(ids)
         metrics.SWEPT.inc(len(ids))
 
@@ -159,7 +163,7 @@ class Sweeper:
         while self._filled_after is not None:
             count, last = await fill_missing(self.runtime, self._filled_after)
             self._filled_after = last if count else None
-        swept = await sweep_due(self.runtime, today or dt.date.today())
+        swept = await sweep_due(self.runtime, today or clock.today())
         if swept:
             log.info("sweeper re-queued %d subject(s) whose records crossed a time boundary", swept)
         return swept

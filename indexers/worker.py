@@ -31,50 +31,32 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-import orjson
 import psycopg
 from elasticsearch import ApiError, TransportError
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from credit.outbox import queue
+from credit.outbox.events import CHANGES, encode_change
+from credit.outbox.queue import Claim
 from credit.platform.db import libpq_url
 from credit.platform.runtime import Runtime
 from credit.search.client import concrete_indices, ensure_alias
-from credit.subjects.profile_cache import mark_indexed
+from credit.subjects.profiles import stamp_revisions
 from indexers import metrics
-from indexers.documents import LOCK_TIMEOUT, DocumentBatch, read_documents
+from indexers.documents import LOCK_TIMEOUT, TOMBSTONE_VERSION, DocumentBatch, read_documents
 from indexers.sweeper import Sweeper, record_boundaries
 from indexers.writes import EngineUnavailable, WriteResult, write_documents
 
 log = logging.getLogger("creditgraph.indexer")
 
-CHANNEL = "creditgraph_outbox"
-CHANGES = "creditgraph:changes"
 MAX_ENGINE_BACKOFF = 30.0
-DELETED_REVISION = 2**62
 
 
 def backoff(attempt: int, base: float = 0.25, cap: float = MAX_ENGINE_BACKOFF) -> float:
     """Exponential backoff with ±25 % jitter: base·2^attempt, at most `cap`."""
     return float(min(cap, base * 2.0**attempt) * random.uniform(0.75, 1.25))
-
-
-@dataclass
-class Claim:
-    ids: list[int]
-    rows_by_subject: dict[int, list[int]]
-    created_at: dict[int, dt.datetime]
-    record_ids: dict[int, list[int]] = field(default_factory=dict)
-
-    @property
-    def subject_ids(self) -> list[int]:
-        return sorted(self.rows_by_subject)
-
-    def rows_of(self, subject_ids: Sequence[int]) -> list[int]:
-        return [row for sid in subject_ids for row in self.rows_by_subject.get(sid, [])]
 
 
 class Indexer:
@@ -186,7 +168,7 @@ class Indexer:
             try:
                 conn = await psycopg.AsyncConnection.connect(libpq_url(self.runtime.database_url), autocommit=True)
                 async with conn:
-                    await conn.execute(f"LISTEN {CHANNEL}")
+                    await conn.execute(f"LISTEN {queue.CHANNEL}")
                     delay = 0.5
                     self._wake.set()  # catch up on anything committed while not listening
                     async for _ in conn.notifies():
@@ -235,56 +217,18 @@ class Indexer:
 
     async def _claim(self, conn: AsyncConnection) -> Claim | None:
         # The claim is held while documents are read on another connection: see read_documents.
-        await conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-        rows = list(
-            (
-                await conn.execute(
-                    text(
-                        "SELECT id, subject_id, record_id, created_at FROM outbox"
-                        " WHERE NOT dead AND available_at <= now() ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"
-                    ),
-                    {"n": self.batch_size},
-                )
-            ).all()
-        )
-        if not rows:
-            return None
-        # Coalesce further: the claimed subjects' later rows are acknowledged by the same rebuild.
-        rows += (
-            await conn.execute(
-                text(
-                    "SELECT id, subject_id, record_id, created_at FROM outbox"
-                    " WHERE subject_id = ANY(:subjects) AND id > :last AND NOT dead AND available_at <= now()"
-                    " ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"
-                ),
-                {"subjects": sorted({r.subject_id for r in rows}), "last": rows[-1].id, "n": 10 * self.batch_size},
-            )
-        ).all()
-        claim = Claim(ids=[r.id for r in rows], rows_by_subject=defaultdict(list), created_at={})
-        for r in rows:
-            claim.rows_by_subject[r.subject_id].append(r.id)
-            claim.created_at[r.id] = r.created_at
-            if r.record_id is not None:
-                claim.record_ids.setdefault(r.subject_id, []).append(r.record_id)
-        return claim
+        return await queue.claim(conn, self.batch_size, LOCK_TIMEOUT)
 
     async def _settle(self, conn: AsyncConnection, claim: Claim, batch: DocumentBatch, result: WriteResult) -> None:
         """Acknowledge what is indexed, put the rest back; in the claim's transaction."""
         done = result.done
         await record_boundaries(conn, {sid: doc for sid, doc in batch.documents.items() if sid in done})
-        acknowledged = claim.rows_of(sorted(done))
-        if acknowledged:
-            await conn.execute(text("DELETE FROM outbox WHERE id = ANY(:ids)"), {"ids": acknowledged})
+        await queue.acknowledge(conn, claim.rows_of(sorted(done)))
         if result.transient:
             rows = claim.rows_of(sorted(result.transient))
             metrics.RETRIED.labels("engine").inc(len(rows))
-            await conn.execute(
-                text(
-                    "UPDATE outbox SET last_error = :err, available_at = now() + make_interval(secs => :delay)"
-                    " WHERE id = ANY(:ids)"
-                ),
-                {"ids": rows, "err": next(iter(result.transient.values())), "delay": backoff(self.engine_failures)},
-            )
+            error = next(iter(result.transient.values()))
+            await queue.postpone(conn, rows, error, backoff(self.engine_failures))
             self.engine_failures += 1
         by_error: dict[str, list[int]] = defaultdict(list)
         for sid, error in {**batch.errors, **result.failed}.items():
@@ -296,19 +240,7 @@ class Indexer:
         """Count a failed attempt on each row: back off (0.5 s doubling to 60 s), dead after max_attempts."""
         if not ids:
             return
-        dead = (
-            await conn.execute(
-                text(
-                    "UPDATE outbox SET attempts = attempts + 1, last_error = :err,"
-                    " dead = attempts + 1 >= :max,"
-                    " available_at = now() + make_interval(secs => least(60.0, 0.5 * power(2, attempts))"
-                    " * (0.75 + random() * 0.5))"
-                    " WHERE id = ANY(:ids) RETURNING dead"
-                ),
-                {"ids": list(ids), "err": error, "max": self.max_attempts},
-            )
-        ).scalars()
-        turned_dead = sum(1 for d in dead if d)
+        turned_dead = await queue.retry(conn, ids, error, self.max_attempts)
         metrics.RETRIED.labels("row").inc(len(ids) - turned_dead)
         if turned_dead:
             metrics.DEAD.inc(turned_dead)
@@ -352,13 +284,12 @@ class Indexer:
             # Stamp the indexed revision, so that a profile read before the change and cached after
             # it counts as a miss; a deleted subject gets a stamp no entry can reach.
             revisions = {
-                sid: batch.documents[sid].revision if sid in batch.documents else DELETED_REVISION
+                sid: batch.documents[sid].revision if sid in batch.documents else TOMBSTONE_VERSION
                 for sid in subject_ids
             }
-            await mark_indexed(broker, revisions)
+            await stamp_revisions(broker, revisions)
             for sid in subject_ids:
-                event = {"subjectId": sid, "recordIds": claim.record_ids.get(sid, [])}
-                await broker.publish(CHANGES, orjson.dumps(event))
+                await broker.publish(CHANGES, encode_change(sid, claim.record_ids.get(sid, [])))
         except Exception as exc:  # the broker holds nothing precious; the index is already right
             log.warning("broker unavailable after indexing: %s", type(exc).__name__)
 

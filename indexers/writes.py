@@ -33,10 +33,7 @@ from typing import Any
 from elasticsearch import ApiError, AsyncElasticsearch, TransportError
 
 from indexers import metrics
-from indexers.documents import SubjectDocument
-
-# Above any document's version (a revision below 2**42 shifted by 20 bits); below 2**63 - 1, the limit.
-TOMBSTONE_VERSION = 2**62
+from indexers.documents import TOMBSTONE_VERSION, SubjectDocument
 
 
 class EngineUnavailable(Exception):
