@@ -178,7 +178,14 @@ def main() -> int:
     with bench_environment(DB) as settings:
         asyncio.run(load_demo(settings, args.subjects))
         port = free_port()
-        command = [sys.executable, "-m", "uvicorn", "--factory", "api.http.app:app_from_environment", "--log-level"]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "creditgraph.wiring:app_from_environment",
+            "--log-level",
+        ]
         command += ["warning", "--host", "127.0.0.1", "--port", str(port)]
         command += ["--proxy-headers", "--forwarded-allow-ips", "127.0.0.1"]
         environment = server_environment(settings, redis)

@@ -125,7 +125,7 @@ def demo_subject_lines(subjects: int, seed: int = 7) -> list[dict[str, Any]]:
 
 async def _import_demo(runtime: Runtime, subjects: int, seed: int) -> tuple[ImportSummary, float]:
     started = time.perf_counter()
-    importer = Importer(runtime.sessions, runtime.vault, actor="bench")
+    importer = Importer(runtime, actor="bench")
     summary = await importer.run(orjson.dumps(line) for line in generate(subjects, seed=seed))
     return summary, time.perf_counter() - started
 

@@ -57,7 +57,7 @@ def measure(env: dict[str, str], args: argparse.Namespace, names: list[str], cod
     api_port, bare_port = free_port(), free_port()
     uvicorn = [sys.executable, "-m", "uvicorn", "--log-level", "warning", "--host", "127.0.0.1"]
     api = subprocess.Popen(
-        [*uvicorn, "--factory", "api.http.app:app_from_environment", "--port", str(api_port)], env=env
+        [*uvicorn, "--factory", "creditgraph.wiring:app_from_environment", "--port", str(api_port)], env=env
     )
     bare = subprocess.Popen([*uvicorn, "bench.bare_profile:app", "--port", str(bare_port)], env=env)
     try:

@@ -36,6 +36,19 @@ from credit.platform.config import Settings
 from credit.platform.embedded import running_engine
 from credit.platform.runtime import Runtime, SearchMode, open_runtime
 
+KINDS = ("unit", "integration", "e2e", "fault")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test says what kind it is (a `pytestmark` of its module): `-m unit` runs in seconds."""
+    untyped = [item.nodeid for item in items if sum(1 for k in KINDS if item.get_closest_marker(k)) != 1]
+    if untyped:
+        raise pytest.UsageError(f"tests without exactly one of the markers {KINDS}: {untyped[:5]}")
+
+
+#: The repository's root (the checkout), for tests that read committed files.
+ROOT = Path(__file__).resolve().parent.parent
+
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
@@ -142,6 +155,32 @@ async def clean_db(runtime: Runtime) -> AsyncIterator[Runtime]:
     yield runtime
 
 
+@pytest.fixture
+async def tx(runtime: Runtime) -> AsyncIterator[Runtime]:
+    """The session's runtime with every session bound to one connection whose transaction is rolled
+    back at the end: for tests of the services where no worker has to see the data.
+
+    The tables are emptied with DELETE inside that transaction (rolled back with the rest): row locks
+    only, so an indexer of the session's `api_server` that polls meanwhile skips them instead of waiting.
+    Sessions become savepoints (`join_transaction_mode="create_savepoint"`), so a service's own commit
+    releases its savepoint and a test sees what it wrote. Ids are not reset: tests read the ids they got.
+    """
+    from dataclasses import replace
+
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    async with runtime.engine.connect() as conn:
+        outer = await conn.begin()
+        try:
+            for table in TABLES.split(", "):
+                await conn.execute(text(f"DELETE FROM {table}"))
+            sessions = async_sessionmaker(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
+            yield replace(runtime, sessions=sessions)
+        finally:
+            await outer.rollback()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -206,7 +245,7 @@ async def serving(app: Starlette, log_level: str = "warning") -> AsyncIterator[s
 
 @pytest.fixture(scope="session")
 async def api_server(settings: Settings, runtime: Runtime) -> AsyncIterator[ApiServer]:
-    from api.http.app import create_app
+    from creditgraph.wiring import create_app
 
     async with serving(create_app(settings, runtime=runtime, run_worker=True)) as url:
         yield ApiServer(url)

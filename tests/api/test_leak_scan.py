@@ -21,14 +21,16 @@ import pytest
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import select
 
-from credit.access.keys import create_key
+from credit.access.repository import insert_key
 from credit.enums import Role
 from credit.models import Subject
 from credit.platform.runtime import Runtime
 from credit.subjects.identifiers import is_resident_id
 from credit.subjects.masking import mask_address
+from tests.api.http.test_app import load_demo
 from tests.conftest import ApiServer
-from tests.e2e.test_http import load_demo
+
+pytestmark = pytest.mark.e2e
 
 SUBJECTS = 2000
 ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
@@ -207,7 +209,7 @@ class TestLeakScan:
         secrets = Secrets(lines)
         assert len(secrets.persons) > 150
         async with clean_db.sessions.begin() as session:
-            _, journalist = await create_key(session, Role.JOURNALIST, "leak-scan")
+            _, journalist = await insert_key(session, Role.JOURNALIST, "leak-scan")
             subject_ids = list((await session.scalars(select(Subject.id).order_by(Subject.id))).all())
         assert len(subject_ids) == SUBJECTS
         async with httpx.AsyncClient(timeout=60) as client:

@@ -19,6 +19,8 @@ from credit.subjects.identifiers import normalize_code
 from credit.subjects.regions import current_county_codes, region_names
 from creditgraph.demo.generator import generate, write_ndjson
 
+pytestmark = pytest.mark.unit
+
 TODAY = date(2025, 6, 30)
 SUBJECTS = 20_000
 SUBJECT_KEYS = {"type", "kind", "code", "name", "formerNames", "regionCode", "legalRepresentative",

@@ -37,6 +37,7 @@ from sqlalchemy.exc import DBAPIError
 
 from credit.models import Subject
 from credit.outbox.queue import touch_subjects
+from credit.outbox.work import UnitOfWork, unit_of_work
 from credit.platform.config import Settings
 from credit.platform.runtime import Runtime
 from credit.records.importer import Importer
@@ -44,8 +45,8 @@ from credit.records.ingest import Change, upsert_records, upsert_subjects
 from credit.records.inputs import RecordInput, SubjectInput, parse_line
 from credit.search.client import make_search_client
 from creditgraph.demo.generator import generate
-from tests.fault.support import (
-    ROOT,
+from tests.conftest import ROOT
+from tests.support.faults import (
     TcpProxy,
     WorkerProcess,
     compare_index,
@@ -55,7 +56,7 @@ from tests.fault.support import (
     settings_for,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.fault, pytest.mark.slow]
 
 CHANGES = int(os.environ.get("CREDITGRAPH_FAULT_CHANGES", "10000"))
 SUBJECTS = int(os.environ.get("CREDITGRAPH_FAULT_SUBJECTS", "300"))
@@ -117,8 +118,8 @@ class Writer:
         while self.world.committed < target:
             (operation,) = self.rnd.choices([op for _, op in operations], weights)
             try:
-                async with self.rt.sessions.begin() as session:
-                    changes = await operation(session)
+                async with unit_of_work(self.rt) as work:
+                    changes = await operation(work)
             except DBAPIError:  # a deadlock, or a subject deleted under our feet: no change
                 changes = 0
             self.world.transactions += 1
@@ -143,7 +144,7 @@ class Writer:
                 changes["valid_from"] = None
         return record.model_copy(update=changes)
 
-    async def upsert_records(self, session: Any) -> int:
+    async def upsert_records(self, work: UnitOfWork) -> int:
         """What a data provider sends: a batch of new and changed records (`upsertRecords`, import)."""
         batch: dict[tuple[str, str], RecordInput] = {}
         for _ in range(self.rnd.randint(1, 8)):
@@ -160,20 +161,20 @@ class Writer:
                 item = self._changed_record(self._record())
             batch[(item.authority, item.source_id)] = item
         items = list(batch.values())
-        outcome = await upsert_records(session, items, self.rt.vault, actor="fault")
+        outcome = await upsert_records(work, items, self.rt.vault, actor="fault")
         changed = [i for i, r in zip(items, outcome.results, strict=True) if r in (Change.CREATED, Change.UPDATED)]
         for item in changed:
             self.world.records[(item.authority, item.source_id)] = item
         return len(changed)
 
-    async def upsert_subjects(self, session: Any) -> int:
+    async def upsert_subjects(self, work: UnitOfWork) -> int:
         """A batch of subjects re-submitted with new former names."""
         picked = {sid: subject for sid, subject in (self._subject() for _ in range(self.rnd.randint(1, 4)))}
         items = {
             sid: s.model_copy(update={"former_names": [*s.former_names[-2:], f"曾用名{self.rnd.randrange(10**5)}"]})
             for sid, s in picked.items()
         }
-        outcome = await upsert_subjects(session, list(items.values()), self.rt.vault)
+        outcome = await upsert_subjects(work, list(items.values()), self.rt.vault)
         changed = 0
         for (sid, item), result in zip(items.items(), outcome.results, strict=True):
             if result is Change.UPDATED:
@@ -191,18 +192,20 @@ class Writer:
         ).first()
         return None if row is None else (row[0], row[1], row[2])
 
-    async def revoke_or_restore(self, session: Any) -> int:
+    async def revoke_or_restore(self, work: UnitOfWork) -> int:
         """A record leaves disclosure (revoked, repaired) or comes back (a revocation undone)."""
+        session = work.session
         row = await self._record_row(session)
         if row is None or row[2] == "UNDER_OBJECTION":
             return 0
         status = "ACTIVE" if row[2] in ("REVOKED", "REPAIRED") else self.rnd.choice(["REVOKED", "REPAIRED"])
         await session.execute(text("UPDATE records SET status = :s WHERE id = :id"), {"s": status, "id": row[0]})
-        await touch_subjects(session, [row[1]], "fault-status", row[0])
+        await touch_subjects(work, [row[1]], "fault-status", row[0])
         return 1
 
-    async def objection(self, session: Any) -> int:
+    async def objection(self, work: UnitOfWork) -> int:
         """File an objection (punishment held) on an active record, or resolve a pending one."""
+        session = work.session
         row = await self._record_row(session)
         if row is None or row[2] not in ("ACTIVE", "UNDER_OBJECTION"):
             return 0
@@ -224,15 +227,16 @@ class Writer:
             )
             new_status = "ACTIVE"
         await session.execute(text("UPDATE records SET status = :s WHERE id = :id"), {"s": new_status, "id": record_id})
-        await touch_subjects(session, [subject_id], "fault-objection", record_id)
+        await touch_subjects(work, [subject_id], "fault-objection", record_id)
         return 1
 
-    async def touch(self, session: Any) -> int:
+    async def touch(self, work: UnitOfWork) -> int:
         ids = [self._subject()[0] for _ in range(self.rnd.randint(1, 3))]
-        await touch_subjects(session, ids, "fault-touch")
+        await touch_subjects(work, ids, "fault-touch")
         return 1
 
-    async def delete_subject(self, session: Any) -> int:
+    async def delete_subject(self, work: UnitOfWork) -> int:
+        session = work.session
         if len(self.world.subjects) < SUBJECTS // 2:
             return 0
         sid, subject = self._subject()
@@ -252,7 +256,7 @@ class Writer:
 
 async def _seed(runtime: Runtime) -> World:
     lines = [orjson.dumps(line) for line in generate(subjects=SUBJECTS, seed=31)]
-    summary = await Importer(runtime.sessions, runtime.vault).run(lines)
+    summary = await Importer(runtime).run(lines)
     assert summary.rejected == []
     items = [parse_line(raw) for raw in lines]
     async with runtime.sessions() as session:

@@ -6,91 +6,31 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import os
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 
 import httpx
-import orjson
 import pytest
-from osmem_server import OsmemServer
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
-from credit.enums import RecordCategory, SubjectKind
+from credit.enums import SubjectKind
 from credit.models import OutboxEntry, Subject
-from credit.outbox.queue import touch_subjects
+from credit.outbox.queue import CHANNEL, touch_subjects
+from credit.outbox.work import unit_of_work
 from credit.platform.config import Settings
 from credit.platform.runtime import Runtime
-from credit.records.importer import Importer
-from credit.records.ingest import upsert_records
-from credit.records.inputs import RecordInput
-from credit.search.client import concrete_indices, make_search_client
-from credit.subjects.profile_cache import ProfileStore, RoleClass, cache_key, encode
-from creditgraph.demo.generator import generate
+from credit.search.client import make_search_client
+from credit.subjects.profiles import ProfileStore, RoleClass, cache_key, encode
 from indexers import metrics
-from indexers.documents import VERSION_DAY_BITS, SubjectDocument, load_documents, read_documents
-from indexers.reindex import _delete_vanished, reindex
-from indexers.sweeper import Sweeper, record_boundaries, sweep_due
-from indexers.worker import CHANNEL, Indexer
-from indexers.writes import TOMBSTONE_VERSION, EngineUnavailable, write_documents
+from indexers.documents import load_documents, read_documents
+from indexers.worker import Indexer
+from indexers.writes import EngineUnavailable, write_documents
 from tests.conftest import free_port, serving, wait_for
-from tests.fault.support import ROOT, compare_index, dedicated_database, own_runtime, reset, settings_for
+from tests.indexers.conftest import cli, load_demo, pending, revision_of
+from tests.support.faults import compare_index
 
-
-@pytest.fixture(scope="module")
-def indexer_settings(
-    admin_database_url: str, search_server: OsmemServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Settings]:
-    with dedicated_database(admin_database_url, f"creditgraph_i{os.getpid()}") as url:
-        yield settings_for(url, search_server.url, tmp_path_factory.mktemp("indexer"), f"i{os.getpid()}_")
-
-
-@pytest.fixture(scope="module")
-async def module_runtime(indexer_settings: Settings) -> AsyncIterator[Runtime]:
-    async with own_runtime(indexer_settings) as runtime:
-        yield runtime
-
-
-@pytest.fixture
-async def rt(module_runtime: Runtime) -> Runtime:
-    await reset(module_runtime)
-    return module_runtime
-
-
-async def load_demo(runtime: Runtime, subjects: int = 40) -> list[dict[str, object]]:
-    lines = list(generate(subjects=subjects, seed=21))
-    summary = await Importer(runtime.sessions, runtime.vault).run(orjson.dumps(line) for line in lines)
-    assert summary.rejected == []
-    return lines
-
-
-async def pending(runtime: Runtime) -> list[tuple[int, int, bool, str | None]]:
-    async with runtime.engine.connect() as conn:
-        rows = await conn.execute(text("SELECT subject_id, attempts, dead, last_error FROM outbox ORDER BY id"))
-        return [tuple(r) for r in rows.all()]
-
-
-async def revision_of(runtime: Runtime, subject_id: int) -> int:
-    async with runtime.sessions() as session:
-        return int(await session.scalar(select(Subject.revision).where(Subject.id == subject_id)) or 0)
-
-
-def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": str(settings.database_url),
-        "ELASTICSEARCH_URL": str(settings.elasticsearch_url),
-        "CREDITGRAPH_SECRET_KEY": "test-secret-key-not-for-production",
-        "SEARCH_INDEX_PREFIX": settings.search_index_prefix,
-        "CREDITGRAPH_HOME": str(settings.creditgraph_home),
-    }
-    env.pop("REDIS_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "creditgraph.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+pytestmark = pytest.mark.integration
 
 
 class TestIndexer:
@@ -108,8 +48,8 @@ class TestIndexer:
         indexer = Indexer(rt, sweep_interval=None, batch_size=1)
         await indexer.drain()
         for subject_id in (1, 2, 1, 3, 1):
-            async with rt.sessions.begin() as session:
-                await touch_subjects(session, [subject_id], "test")
+            async with unit_of_work(rt) as work:
+                await touch_subjects(work, [subject_id], "test")
         assert await indexer.process_batch() == 3  # subject 1's three rows, one document
         assert sorted(r[0] for r in await pending(rt)) == [2, 3]
 
@@ -119,8 +59,8 @@ class TestIndexer:
         await indexer.drain()
         async with rt.sessions() as session:
             old = await load_documents(session, rt.vault, [1], dt.date.today())
-        async with rt.sessions.begin() as session:
-            await touch_subjects(session, [1], "test")
+        async with unit_of_work(rt) as work:
+            await touch_subjects(work, [1], "test")
         await indexer.drain()
         assert rt.search is not None
         result = await write_documents(rt.search, rt.alias, old.documents)  # the late write
@@ -137,8 +77,8 @@ class TestIndexer:
         store = ProfileStore(rt.sessions, rt.broker)
         today = dt.date.today()
         before = (await store.load([1], RoleClass.PUBLIC, today))[1]
-        async with rt.sessions.begin() as session:
-            await touch_subjects(session, [1], "test")
+        async with unit_of_work(rt) as work:
+            await touch_subjects(work, [1], "test")
         await indexer.drain()
         await rt.broker.set(cache_key(1, RoleClass.PUBLIC), encode(before), 300)  # the late fill
         after = (await store.load([1], RoleClass.PUBLIC, today))[1]
@@ -224,14 +164,15 @@ class TestIndexer:
         await load_demo(rt, 10)
         indexer = Indexer(rt, sweep_interval=None, max_attempts=2)
         await indexer.drain()
-        async with rt.sessions.begin() as session:
+        async with unit_of_work(rt) as work:
+            session = work.session
             person = await session.scalar(
                 select(Subject).where(Subject.kind == SubjectKind.NATURAL_PERSON).order_by(Subject.id).limit(1)
             )
             assert person is not None and person.personal_data is not None
             sid, good = person.id, person.personal_data
             person.personal_data = b"\x00" * len(good)  # undecryptable: its document cannot be built
-            await touch_subjects(session, [sid, 1 if sid != 1 else 3], "test")
+            await touch_subjects(work, [sid, 1 if sid != 1 else 3], "test")
         await indexer.process_batch()
         rows = await pending(rt)
         assert [(r[0], r[1], r[2]) for r in rows] == [(sid, 1, False)]  # the other subject went through
@@ -276,8 +217,8 @@ class TestIndexer:
                 return [r[0] for r in rows]
 
         async def change_and_time_it(subject_id: int) -> float:
-            async with rt.sessions.begin() as session:
-                await touch_subjects(session, [subject_id], "test")
+            async with unit_of_work(rt) as work:
+                await touch_subjects(work, [subject_id], "test")
             committed = time.perf_counter()
             revision = await revision_of(rt, subject_id)
 
@@ -327,8 +268,8 @@ class TestIndexer:
         before = metrics.REFRESHES._value.get()
         started = time.perf_counter()
         for _ in range(10):
-            async with rt.sessions.begin() as session:
-                await touch_subjects(session, [1], "test")
+            async with unit_of_work(rt) as work:
+                await touch_subjects(work, [1], "test")
             await indexer.process_batch()
         await asyncio.sleep(0.25)  # the last write's deferred refresh
         elapsed = time.perf_counter() - started
@@ -336,140 +277,16 @@ class TestIndexer:
         assert 1 <= forced <= elapsed / 0.2 + 1
 
 
-class TestSweeper:
-    async def test_boundaries_are_recorded_and_filled_in(self, rt: Runtime) -> None:
-        await load_demo(rt, 20)
-        await Indexer(rt, sweep_interval=None).drain()
-        async with rt.engine.connect() as conn:
-            count = (await conn.execute(text("SELECT count(*) FROM subject_time_boundaries"))).scalar_one()
-            assert count == 20
-            await conn.execute(text("DELETE FROM subject_time_boundaries WHERE subject_id <= 10"))
-            await conn.commit()
-        await Sweeper(rt).sweep_once()
-        async with rt.engine.connect() as conn:
-            count = (await conn.execute(text("SELECT count(*) FROM subject_time_boundaries"))).scalar_one()
-        assert count == 20
-
-    async def test_a_passed_boundary_is_swept_even_after_downtime(self, rt: Runtime) -> None:
-        await load_demo(rt, 10)
-        indexer = Indexer(rt, sweep_interval=None)
-        await indexer.drain()
-        today = dt.date.today()
-        async with rt.engine.begin() as conn:  # as if the worker had been down for a week
-            await conn.execute(
-                text("UPDATE subject_time_boundaries SET next_boundary = :d WHERE subject_id IN (3, 4)"),
-                {"d": today - dt.timedelta(days=7)},
-            )
-        revisions = {sid: await revision_of(rt, sid) for sid in (3, 4)}
-        sweeps = await asyncio.gather(sweep_due(rt, today), sweep_due(rt, today))  # two workers at once
-        assert sorted(sweeps) == [0, 2] or sum(sweeps) == 2
-        assert sorted(r[0] for r in await pending(rt)) == [3, 4]
-        assert {sid: await revision_of(rt, sid) for sid in (3, 4)} == {3: revisions[3] + 1, 4: revisions[4] + 1}
-        await indexer.drain()
-        async with rt.engine.connect() as conn:
-            due = (
-                await conn.execute(
-                    text("SELECT count(*) FROM subject_time_boundaries WHERE next_boundary <= :d"), {"d": today}
-                )
-            ).scalar_one()
-            revision_rows: dict[int, int] = dict(
-                (await conn.execute(text("SELECT subject_id, revision FROM subject_time_boundaries"))).all()
-            )
-        assert due == 0
-        assert revision_rows[3] == revisions[3] + 1
-
-    async def test_an_expired_list_entry_leaves_the_index_when_its_day_comes(self, rt: Runtime) -> None:
-        """The document was built on a day the entry was in force; the sweep rebuilds it for today."""
-        await load_demo(rt, 5)
-        await Indexer(rt, sweep_interval=None).drain()
-        today = dt.date.today()
-        async with rt.sessions() as session:
-            company = await session.scalar(
-                select(Subject).where(Subject.kind == SubjectKind.LEGAL_PERSON).order_by(Subject.id).limit(1)
-            )
-        assert company is not None
-        decided = today - dt.timedelta(days=400)
-        entry = RecordInput.model_validate(
-            {
-                "sourceId": "SWEEP-1",
-                "authority": "某市中级人民法院",
-                "subjectCode": company.code,
-                "category": RecordCategory.DISHONEST_JUDGMENT_DEBTOR.value,
-                "title": "失信被执行人",
-                "decidedOn": decided.isoformat(),
-                "publishedOn": decided.isoformat(),
-                "validUntil": (today - dt.timedelta(days=1)).isoformat(),
-            },
-            strict=False,
-        )
-        async with rt.sessions.begin() as session:
-            await upsert_records(session, [entry], rt.vault, actor="test")
-        # Index it as a worker did on a day when the entry was still in force, then forget the row.
-        earlier = today - dt.timedelta(days=10)
-        async with rt.sessions() as session:
-            then = await load_documents(session, rt.vault, [company.id], earlier)
-        assert then.documents[company.id].document["has_active_punishment"]
-        assert then.documents[company.id].next_boundary == today
-        assert rt.search is not None
-        await write_documents(rt.search, rt.alias, then.documents)
-        async with rt.engine.begin() as conn:
-            await record_boundaries(conn, then.documents)
-            await conn.execute(text("DELETE FROM outbox"))
-        assert await Sweeper(rt).sweep_once() == 1
-        await Indexer(rt, sweep_interval=None).drain()
-        now = await rt.search.get(index=rt.alias, id=str(company.id))
-        assert not now["_source"]["has_active_punishment"]
-        assert now["_source"]["revision"] == await revision_of(rt, company.id)
-
-
-class TestReindex:
-    async def test_reindex_swaps_the_alias_and_removes_old_and_orphaned_indices(self, rt: Runtime) -> None:
-        await load_demo(rt, 30)
-        await Indexer(rt, sweep_interval=None).drain()
-        assert rt.search is not None
-        (old,) = await concrete_indices(rt.search, rt.alias)
-        await rt.search.indices.create(index=f"{rt.alias}_v5")  # left by a reindex that died
-        summary = await reindex(rt)
-        assert summary.subjects == 30 and summary.queued == 0
-        assert await concrete_indices(rt.search, rt.alias) == [summary.index]
-        remaining = (await rt.search.indices.get(index=f"{rt.alias}_*")).body
-        assert sorted(remaining) == [summary.index] and old != summary.index
-        comparison = await compare_index(rt, rt.search)
-        assert (comparison.missing, comparison.stale, comparison.resurrected) == ([], [], [])
-
-    async def test_subjects_that_vanished_during_the_load_are_deleted(self, rt: Runtime) -> None:
-        await load_demo(rt, 5)
-        await Indexer(rt, sweep_interval=None).drain()
-        assert rt.search is not None
-        async with rt.engine.begin() as conn:
-            await conn.execute(text("DELETE FROM subject_time_boundaries WHERE subject_id = 5"))
-            for table in ("record_events", "objections", "repairs"):
-                await conn.execute(
-                    text(f"DELETE FROM {table} WHERE record_id IN (SELECT id FROM records WHERE subject_id = 5)")
-                )
-            await conn.execute(text("DELETE FROM records WHERE subject_id = 5"))
-            await conn.execute(text("DELETE FROM subjects WHERE id = 5"))
-        assert await _delete_vanished(rt, rt.search, rt.alias, [1, 2, 5]) == 1
-        gone = await rt.search.options(ignore_status=404).get(index=rt.alias, id="5")
-        assert not gone["found"]
-        tombstone = await write_documents(
-            rt.search,
-            rt.alias,
-            {5: SubjectDocument((TOMBSTONE_VERSION >> VERSION_DAY_BITS) - 1, {"id": 5}, None, dt.date.today())},
-        )
-        assert tombstone.stale == {5}
-
-
 class TestMetrics:
     async def test_metrics_endpoint_reports_the_outbox_and_the_indexer(
         self, rt: Runtime, indexer_settings: Settings
     ) -> None:
-        from api.http.app import create_app
+        from creditgraph.wiring import create_app
 
         await load_demo(rt, 5)
         await Indexer(rt, sweep_interval=None).drain()
-        async with rt.sessions.begin() as session:
-            await touch_subjects(session, [1, 2, 3], "test")
+        async with unit_of_work(rt) as work:
+            await touch_subjects(work, [1, 2, 3], "test")
         async with rt.engine.begin() as conn:
             await conn.execute(
                 text(

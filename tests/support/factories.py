@@ -7,21 +7,25 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum.cn import uscc as stdnum_uscc
 
-from credit.access.keys import Viewer, create_key
+from credit.access.repository import insert_key
+from credit.access.viewer import Viewer
 from credit.enums import Role
 from credit.models import CreditRecord, OutboxEntry, RecordEvent, Subject
+from credit.outbox.work import unit_of_work
 from credit.platform.runtime import Runtime
 from credit.records.ingest import upsert_records, upsert_subjects
 from credit.records.inputs import SubjectInput, parse_line, parse_record
-from creditgraph.demo.generator import _org_code
+from credit.rules.derived import derive_subject
+from credit.rules.flags import FlagSet
+from credit.subjects.repository import read_profiles
+from creditgraph.demo.generator import org_code
 
 
 def uscc(n: int, region: str = "320402") -> str:
     """A valid 统一社会信用代码, distinct for each `n`."""
-    body = "91" + region + _org_code(f"MA{n:06d}")
+    body = "91" + region + org_code(f"MA{n:06d}")
     return body + stdnum_uscc.calc_check_digit(body)
 
 
@@ -31,9 +35,9 @@ async def add_subject(runtime: Runtime, n: int, name: str | None = None) -> tupl
     line = {"type": "subject", "kind": "LEGAL_PERSON", "code": code, "name": name or f"常州测试{n}科技有限公司"}
     item = parse_line(orjson.dumps(line | {"regionCode": "320402"}))
     assert isinstance(item, SubjectInput)
-    async with runtime.sessions.begin() as session:
-        await upsert_subjects(session, [item], runtime.vault)
-        subject_id = await session.scalar(select(Subject.id).where(Subject.code == code))
+    async with unit_of_work(runtime) as work:
+        await upsert_subjects(work, [item], runtime.vault)
+        subject_id = await work.session.scalar(select(Subject.id).where(Subject.code == code))
     assert subject_id is not None
     return subject_id, code
 
@@ -58,12 +62,12 @@ async def add_record(
         "decidedOn": decided_on.isoformat(),
         **fields,
     }
-    async with runtime.sessions.begin() as session:
+    async with unit_of_work(runtime) as work:
         outcome = await upsert_records(
-            session, [parse_record(line)], runtime.vault, actor="test", today=today or decided_on
+            work, [parse_record(line)], runtime.vault, actor="test", today=today or decided_on
         )
         assert outcome.errors == []
-        record_id = await session.scalar(select(CreditRecord.id).where(CreditRecord.source_id == source_id))
+        record_id = await work.session.scalar(select(CreditRecord.id).where(CreditRecord.source_id == source_id))
     assert record_id is not None
     return record_id
 
@@ -71,7 +75,7 @@ async def add_record(
 async def viewer(runtime: Runtime, role: Role, subject_id: int | None = None, name: str = "tester") -> Viewer:
     """A viewer backed by a real key row (events and objections reference the key)."""
     async with runtime.sessions.begin() as session:
-        row, _ = await create_key(session, role, name, subject_id=subject_id)
+        row, _ = await insert_key(session, role, name, subject_id=subject_id)
     return Viewer(role=role, key_id=row.id, subject_id=subject_id, name=name)
 
 
@@ -88,14 +92,19 @@ async def events_of(runtime: Runtime, record_id: int) -> list[RecordEvent]:
         return list((await session.scalars(stmt)).all())
 
 
-async def outbox_reasons(session: AsyncSession, subject_id: int) -> list[str]:
-    """The subject's outbox rows as the caller's (uncommitted) transaction sees them.
-
-    Read inside the command's own transaction: an indexer running in the same test session (the
-    e2e `api_server`) may consume committed rows at any moment.
-    """
+async def outbox_reasons(runtime: Runtime, subject_id: int) -> list[str]:
+    """The subject's outbox rows, as a `tx` runtime sees them: uncommitted, so an indexer running in the
+    same test session (the e2e `api_server`) cannot consume them meanwhile."""
     stmt = select(OutboxEntry.reason).where(OutboxEntry.subject_id == subject_id).order_by(OutboxEntry.id)
-    return list((await session.scalars(stmt)).all())
+    async with runtime.sessions() as session:
+        return list((await session.scalars(stmt)).all())
+
+
+async def subject_flags(runtime: Runtime, subject_id: int, today: dt.date) -> FlagSet:
+    """The subject's flags on `today`, derived from its rows (`credit.rules.derived`)."""
+    async with runtime.sessions() as session:
+        profiles = await read_profiles(session, [subject_id])
+    return derive_subject(profiles[subject_id].facts(), today).flags
 
 
 async def purge_outbox(runtime: Runtime) -> None:

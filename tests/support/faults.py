@@ -30,8 +30,8 @@ from credit.models import Subject
 from credit.platform.config import Settings
 from credit.platform.runtime import Runtime, SearchMode, open_runtime
 from indexers.documents import read_documents
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-secret-key-not-for-production"
 
 

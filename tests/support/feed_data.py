@@ -14,7 +14,7 @@ from credit.models import OutboxEntry
 from credit.platform.runtime import Runtime
 from credit.records.importer import Importer
 from tests.conftest import wait_for
-from tests.integration.factories import uscc
+from tests.support.factories import uscc
 
 TODAY = dt.date.today()
 AUTHORITIES = ("常州市生态环境局", "常州市市场监督管理局", "北京市朝阳区市场监督管理局")
@@ -82,7 +82,7 @@ def mixed_records(codes: list[str], count: int, prefix: str = "R", days: int = 3
 
 
 async def import_lines(runtime: Runtime, lines: list[dict[str, Any]]) -> None:
-    summary = await Importer(runtime.sessions, runtime.vault).run(orjson.dumps(line) for line in lines)
+    summary = await Importer(runtime).run(orjson.dumps(line) for line in lines)
     assert summary.rejected == [], summary.rejected
 
 

@@ -18,9 +18,9 @@ import httpx
 import uvicorn
 from sqlalchemy import event
 
-from api.http.app import create_app
 from credit.platform.config import Settings
 from credit.platform.runtime import Runtime, SearchMode, open_runtime
+from creditgraph.wiring import create_app
 from tests.conftest import free_port
 
 T = TypeVar("T")

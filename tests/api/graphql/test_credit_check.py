@@ -5,16 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import pytest
 from sqlalchemy import select
 from stdnum.cn import ric
 
-from credit.access.keys import create_key
+from credit.access.repository import insert_key
 from credit.enums import Role
 from credit.models import Subject
 from credit.platform.runtime import Runtime
 from credit.records.importer import Importer
 from tests.conftest import ApiServer
-from tests.integration.factories import uscc
+from tests.support.factories import uscc
+
+pytestmark = pytest.mark.e2e
 
 CHECK = """
 query($code: String!, $purpose: CheckPurpose!, $ref: String!) {
@@ -49,7 +52,7 @@ COMPANY |= {"regionCode": "320402", "legalRepresentative": "周立新"}
 
 
 async def setup(runtime: Runtime) -> dict[str, str]:
-    summary = await Importer(runtime.sessions, runtime.vault).run(orjson.dumps(s) for s in (PERSON, OTHER, COMPANY))
+    summary = await Importer(runtime).run(orjson.dumps(s) for s in (PERSON, OTHER, COMPANY))
     assert summary.rejected == []
     keys: dict[str, str] = {}
     async with runtime.sessions.begin() as session:
@@ -61,8 +64,8 @@ async def setup(runtime: Runtime) -> dict[str, str]:
             (Role.REGULATOR, "信用办"),
             (Role.JOURNALIST, "日报"),
         ):
-            keys[role.value] = (await create_key(session, role, name))[1]
-        keys["SUBJECT"] = (await create_key(session, Role.SUBJECT, "王秀英本人", subject_id=person_id))[1]
+            keys[role.value] = (await insert_key(session, role, name))[1]
+        keys["SUBJECT"] = (await insert_key(session, Role.SUBJECT, "王秀英本人", subject_id=person_id))[1]
     return keys
 
 

@@ -6,17 +6,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import orjson
 import pytest
 
-from api.graphql.live import DisclosureHub, record_ids_of
+from api.graphql.live import DisclosureHub
 from credit.disclosures.feed import FeedFilter
 from credit.enums import RecordCategory
+from credit.outbox.events import CHANGES, record_ids_of
 from credit.platform.broker import MemoryBroker
 from credit.platform.runtime import Runtime
-from indexers.worker import CHANGES
-from tests.integration.feed_data import company, import_lines, mixed_records, record_ids, set_status
+from tests.support.feed_data import company, import_lines, mixed_records, record_ids, set_status
+
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
@@ -46,7 +49,7 @@ async def publish(broker: MemoryBroker, ids: list[int]) -> None:
 class TestDisclosureHub:
     async def test_delivers_matching_disclosed_records_once_per_event(self, hub_db: Runtime) -> None:
         broker = MemoryBroker()
-        hub = DisclosureHub(broker, hub_db.sessions)
+        hub = DisclosureHub(replace(hub_db, broker=broker))
         ids = await record_ids(hub_db)
         await set_status(hub_db, ids[:2], "REVOKED")
         penalties = FeedFilter.of(categories=[RecordCategory.ADMINISTRATIVE_PENALTY])
@@ -66,7 +69,7 @@ class TestDisclosureHub:
         assert hub.subscribers == 0
 
     async def test_streams_end_when_the_hub_stops(self, hub_db: Runtime) -> None:
-        hub = DisclosureHub(MemoryBroker(), hub_db.sessions)
+        hub = DisclosureHub(replace(hub_db, broker=MemoryBroker()))
         task = asyncio.create_task(hub.run())
         async with hub.subscribe(FeedFilter()) as subscriber:
             waiting = asyncio.create_task(subscriber.next())
@@ -78,7 +81,7 @@ class TestDisclosureHub:
 
     async def test_a_stalled_subscriber_loses_its_oldest_and_stalls_no_one(self, hub_db: Runtime) -> None:
         broker = MemoryBroker()
-        hub = DisclosureHub(broker, hub_db.sessions, queue_size=5)
+        hub = DisclosureHub(replace(hub_db, broker=broker), queue_size=5)
         ids = await record_ids(hub_db)
         async with running(hub), hub.subscribe(FeedFilter()) as stalled, hub.subscribe(FeedFilter()) as reader:
             received: list[int] = []
@@ -100,7 +103,7 @@ class TestDisclosureHub:
 
     async def test_survives_malformed_events_and_unknown_ids(self, hub_db: Runtime) -> None:
         broker = MemoryBroker()
-        hub = DisclosureHub(broker, hub_db.sessions)
+        hub = DisclosureHub(replace(hub_db, broker=broker))
         ids = await record_ids(hub_db)
         async with running(hub), hub.subscribe(FeedFilter()) as subscriber:
             await broker.publish(CHANGES, b"not json")

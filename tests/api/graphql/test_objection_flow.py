@@ -13,13 +13,15 @@ import orjson
 import pytest
 from sqlalchemy import select
 
-from credit.access.keys import create_key
+from credit.access.repository import insert_key
 from credit.enums import Role
 from credit.models import Subject
 from credit.platform.runtime import Runtime
 from credit.records.importer import Importer
 from tests.conftest import ApiServer, wait_for
-from tests.integration.factories import purge_outbox, uscc
+from tests.support.factories import purge_outbox, uscc
+
+pytestmark = pytest.mark.e2e
 
 NAME = "常州鸿运精密机械有限公司"
 TODAY = dt.date.today()
@@ -90,7 +92,7 @@ def error_code(body: dict[str, Any]) -> str:
 
 
 async def import_lines(runtime: Runtime, lines: list[dict[str, Any]]) -> None:
-    summary = await Importer(runtime.sessions, runtime.vault).run(orjson.dumps(line) for line in lines)
+    summary = await Importer(runtime).run(orjson.dumps(line) for line in lines)
     assert summary.rejected == [], summary.rejected
 
 
@@ -113,7 +115,7 @@ def debtor_line(n: int, source_id: str) -> dict[str, Any]:
 
 async def key(runtime: Runtime, role: Role, subject_id: int | None = None) -> str:
     async with runtime.sessions.begin() as session:
-        _, secret = await create_key(session, role, f"e2e-{role.value.lower()}", subject_id=subject_id)
+        _, secret = await insert_key(session, role, f"e2e-{role.value.lower()}", subject_id=subject_id)
     return secret
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import pytest
 
 from api.graphql.schema import schema
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.unit
 
 
 def test_committed_sdl_matches_the_code() -> None:

@@ -17,7 +17,9 @@ from credit.platform.runtime import Runtime
 from credit.records.importer import Importer
 from credit.search.service import search_subjects
 from tests.conftest import ApiServer, wait_for
-from tests.integration.factories import uscc
+from tests.support.factories import uscc
+
+pytestmark = pytest.mark.integration
 
 COMPANIES = ("常州星辰智能科技有限公司", "常州星辰新材料股份有限公司", "南京紫金山环保工程有限公司")
 PERSON_ID = "320402199001011239"
@@ -39,7 +41,7 @@ async def loaded(clean_db: Runtime, api_server: ApiServer) -> AsyncIterator[Runt
     lines.append(
         {"type": "subject", "kind": "NATURAL_PERSON", "code": PERSON_ID, "name": "张三丰", "regionCode": "320402"}
     )
-    summary = await Importer(clean_db.sessions, clean_db.vault).run(orjson.dumps(line) for line in lines)
+    summary = await Importer(clean_db).run(orjson.dumps(line) for line in lines)
     assert summary.rejected == []
 
     async def drained() -> bool:
@@ -61,7 +63,7 @@ def facet_requests(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         seen.append(kwargs["with_facets"])
         return await search_subjects(*args, **kwargs)
 
-    monkeypatch.setattr("api.graphql.search.search_subjects", spy)  # the name the resolver calls
+    monkeypatch.setattr("credit.search.service.search_subjects", spy)  # the name the service calls
     return seen
 
 

@@ -19,11 +19,11 @@ import websockets
 from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 
-from credit.access.keys import create_key
+from credit.access.repository import insert_key
 from credit.enums import Role
 from credit.platform.runtime import Runtime
 from tests.conftest import ApiServer
-from tests.integration.feed_data import (
+from tests.support.feed_data import (
     AUTHORITIES,
     TODAY,
     company,
@@ -33,6 +33,8 @@ from tests.integration.feed_data import (
     record,
     resident_id,
 )
+
+pytestmark = pytest.mark.e2e
 
 PUBLISHED = """
 subscription($filter: DisclosureFilter) {
@@ -53,7 +55,7 @@ def ws_url(api_server: ApiServer) -> str:
 
 async def journalist_key(runtime: Runtime) -> str:
     async with runtime.sessions.begin() as session:
-        _, key = await create_key(session, Role.JOURNALIST, "e2e-journalist")
+        _, key = await insert_key(session, Role.JOURNALIST, "e2e-journalist")
     return key
 
 

@@ -20,11 +20,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from credit.access.keys import create_key
+from credit.access.repository import insert_key
 from credit.enums import Role
 from credit.platform.config import Environment, Settings
 from credit.platform.runtime import Runtime
-from tests.e2e.threaded import ThreadedServer, threaded_server
+from tests.support.threaded import ThreadedServer, threaded_server
+
+pytestmark = pytest.mark.e2e
 
 # Pieces of GraphQL for the fuzzer to put together.
 TOKENS = ["{", "}", "(", ")", "[", "]", ":", "...", "$x", "@skip", "query", "fragment", "on", "subject"]
@@ -115,7 +117,7 @@ def new_key(server: ThreadedServer, role: Role = Role.JOURNALIST) -> str:
         runtime: Runtime | None = server.runtime
         assert runtime is not None
         async with runtime.sessions.begin() as session:
-            return (await create_key(session, role, f"abuse-{uuid.uuid4().hex[:6]}"))[1]
+            return (await insert_key(session, role, f"abuse-{uuid.uuid4().hex[:6]}"))[1]
 
     return server.call(create())
 

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from api.graphql.schema import schema
 from api.guard.complexity import LIST_SIZE, Analysis, BadPageSize, Limits, TooComplex, analyze, count_tokens
 
+pytestmark = pytest.mark.unit
+
 LIMITS = Limits()
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from api.guard.ratelimit import Budget, RateLimiter, address_bucket, key_bucket
-from credit.access.keys import ANONYMOUS, Viewer
+from credit.access.viewer import ANONYMOUS, Viewer
 from credit.enums import Role
 from credit.platform.broker import MemoryBroker
+
+pytestmark = pytest.mark.unit
 
 
 class Clock:

@@ -7,15 +7,18 @@ import re
 from typing import Any
 
 import orjson
+import pytest
 from sqlalchemy import func, select
 
-from credit.access.keys import create_key
+from credit.access.repository import insert_key
 from credit.enums import Role
 from credit.models import OutboxEntry, Subject
 from credit.platform.runtime import Runtime
 from credit.records.importer import Importer
 from creditgraph.demo.generator import generate
 from tests.conftest import ApiServer, wait_for
+
+pytestmark = pytest.mark.e2e
 
 SEARCH = """
 query($q: String!, $filter: SubjectFilter) {
@@ -39,7 +42,7 @@ FULL_ID = re.compile(r"\d{17}[\dX]")
 
 async def load_demo(runtime: Runtime, subjects: int = 300) -> list[dict[str, Any]]:
     lines = list(itertools.islice(generate(subjects=subjects, seed=5), 10_000))
-    summary = await Importer(runtime.sessions, runtime.vault).run(orjson.dumps(line) for line in lines)
+    summary = await Importer(runtime).run(orjson.dumps(line) for line in lines)
     assert summary.rejected == []
 
     async def drained() -> bool:
@@ -84,7 +87,7 @@ class TestGraphQLOverHttp:
         lines = await load_demo(clean_db)
         person = next(line for line in lines if line["type"] == "subject" and line["kind"] == "NATURAL_PERSON")
         async with clean_db.sessions.begin() as session:
-            _, key = await create_key(session, Role.REGULATOR, "e2e")
+            _, key = await insert_key(session, Role.REGULATOR, "e2e")
         body = await api_server.graphql(SUBJECT, {"code": person["code"]}, key=key)
         subject = body["data"]["subject"]
         assert subject["kind"] == "NATURAL_PERSON"

@@ -17,11 +17,11 @@ import orjson
 import pytest
 from sqlalchemy import text
 
-from credit.access.keys import create_key
+from credit.access.repository import insert_key
 from credit.enums import Role
 from credit.platform.runtime import Runtime
 from tests.conftest import ApiServer
-from tests.integration.feed_data import (
+from tests.support.feed_data import (
     AUTHORITIES,
     TODAY,
     company,
@@ -33,6 +33,8 @@ from tests.integration.feed_data import (
     record,
     resident_id,
 )
+
+pytestmark = pytest.mark.e2e
 
 PERSON_NAME = "司马相如"
 PERSON_ID = resident_id("320411", "19850505", 77)
@@ -110,7 +112,7 @@ class TestCsvAndNdjson:
         assert response.status_code == 401
         assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         async with export_db.sessions.begin() as session:
-            _, key = await create_key(session, Role.JOURNALIST, "e2e-export")
+            _, key = await insert_key(session, Role.JOURNALIST, "e2e-export")
         response = await get(api_server, "/export/disclosures.ndjson", key=key)
         assert response.status_code == 200 and len(response.content.splitlines()) == 90
 

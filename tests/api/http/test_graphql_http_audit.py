@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ApiServer
+from tests.conftest import ROOT, ApiServer
 
-CONFORMANCE = Path(__file__).resolve().parents[1] / "conformance"
-DOC = Path(__file__).resolve().parents[2] / "docs" / "graphql-http.md"
+pytestmark = pytest.mark.e2e
+
+CONFORMANCE = ROOT / "tests" / "conformance"
+DOC = ROOT / "docs" / "graphql-http.md"
 
 
 async def run(*command: str, timeout: float) -> tuple[int, str, str]:

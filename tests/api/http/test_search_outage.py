@@ -13,12 +13,14 @@ import orjson
 import psycopg
 import pytest
 
-from api.http.app import create_app
 from credit.platform.embedded import running_engine
 from credit.platform.runtime import Runtime, SearchMode, open_runtime
 from credit.records.importer import Importer
+from creditgraph.wiring import create_app
 from tests.conftest import free_port, serving, wait_for
-from tests.fault.support import dedicated_database, settings_for
+from tests.support.faults import dedicated_database, settings_for
+
+pytestmark = pytest.mark.e2e
 
 COMPANY = "91110000600037341L"
 SEARCH = '{ searchSubjects(query: "环保科技") { totalCount } }'
@@ -62,7 +64,7 @@ async def ready(graphql_url: str) -> tuple[int, dict[str, str]]:
 async def test_serves_profiles_while_the_engine_is_down(offline: Offline) -> None:
     url, engine_port, runtime = offline.url, offline.engine_port, offline.runtime
     line = {"type": "subject", "kind": "LEGAL_PERSON", "code": COMPANY, "name": "常州天宁环保科技有限公司"}
-    assert (await Importer(runtime.sessions, runtime.vault).run([orjson.dumps(line)])).rejected == []
+    assert (await Importer(runtime).run([orjson.dumps(line)])).rejected == []
 
     assert await post(url, PROFILE) == {"data": {"subject": {"name": "常州天宁环保科技有限公司"}}}
     down = await post(url, SEARCH)
@@ -70,7 +72,7 @@ async def test_serves_profiles_while_the_engine_is_down(offline: Offline) -> Non
     [error] = down["errors"]
     assert error["extensions"] == {"code": "SERVICE_UNAVAILABLE"}
     assert "Traceback" not in error["message"] and "127.0.0.1" not in error["message"]
-    assert await ready(url) == (200, {"database": "ok", "search": "unavailable", "cache": "ok"})
+    assert await ready(url) == (200, {"database": "ok", "search": "unavailable", "cache": "ok", "index": "unavailable"})
 
     with running_engine(f"127.0.0.1:{engine_port}"):
 
@@ -80,7 +82,7 @@ async def test_serves_profiles_while_the_engine_is_down(offline: Offline) -> Non
 
         # The in-process indexer creates the index once the engine answers and indexes the backlog.
         await wait_for(searchable, timeout=60, interval=0.5)
-        assert await ready(url) == (200, {"database": "ok", "search": "ok", "cache": "ok"})
+        assert await ready(url) == (200, {"database": "ok", "search": "ok", "cache": "ok", "index": "ok"})
 
 
 async def test_not_ready_without_postgres(offline: Offline, admin_database_url: str) -> None:

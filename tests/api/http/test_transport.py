@@ -8,6 +8,8 @@ from starlette.responses import Response
 
 from api.http.transport import GRAPHQL_RESPONSE, JSON, conform, preferred_media_type
 
+pytestmark = pytest.mark.unit
+
 
 class TestPreferredMediaType:
     @pytest.mark.parametrize(

@@ -18,17 +18,17 @@ from starlette.requests import Request
 
 from api.graphql.context import Context
 from api.graphql.schema import schema
-from credit.access.keys import ANONYMOUS
-from credit.disclosures.feed import FeedFilter, disclosed
+from credit.access.viewer import ANONYMOUS
+from credit.disclosures.feed import FeedFilter
+from credit.disclosures.repository import disclosed
 from credit.enums import RecordCategory
 from credit.errors import InvalidRequest
 from credit.models import CreditRecord
 from credit.platform.runtime import Runtime
 from credit.records.importer import Importer
 from credit.rules.flags import in_public_disclosure
-from credit.subjects.profile import facts_of
 from creditgraph.demo.generator import generate
-from tests.integration.feed_data import (
+from tests.support.feed_data import (
     AUTHORITIES,
     TODAY,
     company,
@@ -39,6 +39,8 @@ from tests.integration.feed_data import (
     record_ids,
     set_status,
 )
+
+pytestmark = pytest.mark.integration
 
 FEED = """
 query($filter: DisclosureFilter, $first: Int, $after: String) {
@@ -294,9 +296,9 @@ class TestUpdatesDoNotMoveRecords:
         line = record("U2", subject["code"], "DISHONEST_JUDGMENT_DEBTOR", TODAY - dt.timedelta(days=3), AUTHORITIES[2])
         del line["publishedOn"]
         await import_lines(clean_db, [subject])
-        yesterday = Importer(clean_db.sessions, clean_db.vault, today=TODAY - dt.timedelta(days=1))
+        yesterday = Importer(clean_db, today=TODAY - dt.timedelta(days=1))
         await yesterday.run([orjson.dumps(line)])
-        again = Importer(clean_db.sessions, clean_db.vault, today=TODAY)
+        again = Importer(clean_db, today=TODAY)
         summary = await again.run([orjson.dumps(line)])
         assert (summary.unchanged, summary.updated) == (1, 0)
 
@@ -308,7 +310,7 @@ class TestDisclosedPredicate:
         async with clean_db.sessions() as session:
             rows = [(r, sql) for r, sql in (await session.execute(select(CreditRecord, disclosed(TODAY)))).all()]
         assert len(rows) > 100
-        mismatches = [r.id for r, sql in rows if bool(sql) != in_public_disclosure(facts_of(r), TODAY)]
+        mismatches = [r.id for r, sql in rows if bool(sql) != in_public_disclosure(r.facts(), TODAY)]
         assert mismatches == []
         assert {bool(sql) for _, sql in rows} == {True, False}, "the demo data should hold expired records too"
 

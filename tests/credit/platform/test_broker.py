@@ -8,7 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from credit.platform.broker import Broker, MemoryBroker, RedisBroker
-from credit.subjects.profile_cache import mark_indexed, stamp_key
+from credit.subjects.profiles import stamp_key, stamp_revisions
+
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -38,7 +40,7 @@ async def test_raise_to_never_lowers_a_value(broker: Broker) -> None:
 
 async def test_a_late_worker_never_lowers_the_indexed_revision(broker: Broker) -> None:
     subject_id = 10**12 + os.getpid()  # no real subject: the keys are this test's own
-    await mark_indexed(broker, {subject_id: 7})
-    await mark_indexed(broker, {subject_id: 6})  # built from an older snapshot, reported later
+    await stamp_revisions(broker, {subject_id: 7})
+    await stamp_revisions(broker, {subject_id: 6})  # built from an older snapshot, reported later
     assert await broker.get(stamp_key(subject_id)) == b"7"
     await broker.delete(stamp_key(subject_id))

@@ -11,6 +11,8 @@ import pytest
 
 from credit.platform.config import Settings, pool_size_per_worker
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("workers", "expected"),

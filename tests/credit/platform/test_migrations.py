@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
 from credit.models import Base
 from credit.platform.runtime import Runtime
+
+pytestmark = pytest.mark.integration
 
 
 def _differences(conn: Connection) -> list[Any]:

@@ -19,6 +19,8 @@ from credit.platform.runtime import Runtime
 from credit.records.importer import Importer
 from creditgraph.demo.generator import generate
 
+pytestmark = pytest.mark.integration
+
 BAD_LINES = {
     # line number (1-based) → (content, expected reason fragment)
     17: (
@@ -50,7 +52,7 @@ def ten_thousand_lines() -> list[bytes]:
 class TestImport:
     async def test_reports_exactly_the_bad_lines_and_keeps_the_good(self, clean_db: Runtime) -> None:
         lines = ten_thousand_lines()
-        summary = await Importer(clean_db.sessions, clean_db.vault).run(lines)
+        summary = await Importer(clean_db).run(lines)
         assert [n for n, _ in summary.rejected] == sorted(BAD_LINES)
         for number, reason in summary.rejected:
             assert BAD_LINES[number][1] in reason
@@ -61,14 +63,14 @@ class TestImport:
             records = await session.scalar(select(func.count()).select_from(CreditRecord))
         assert (subjects or 0) + (records or 0) == summary.accepted
 
-        again = await Importer(clean_db.sessions, clean_db.vault).run(lines)
+        again = await Importer(clean_db).run(lines)
         assert again.changed == 0
         assert again.unchanged == summary.accepted
         assert [n for n, _ in again.rejected] == sorted(BAD_LINES)
 
     async def test_update_bumps_revision_and_queues_the_subject(self, clean_db: Runtime) -> None:
         lines = [orjson.dumps(line) for line in itertools.islice(generate(subjects=200, seed=3), 260)]
-        await Importer(clean_db.sessions, clean_db.vault).run(lines)
+        await Importer(clean_db).run(lines)
         record_line = next(orjson.loads(line) for line in lines if b'"type":"record"' in line)
         async with clean_db.sessions.begin() as session:
             await session.execute(delete(OutboxEntry))
@@ -76,7 +78,7 @@ class TestImport:
             assert before is not None
             subject_revision = await session.scalar(select(Subject.revision).where(Subject.id == before.subject_id))
         changed = orjson.dumps({**record_line, "title": record_line["title"] + "（更正）"})
-        summary = await Importer(clean_db.sessions, clean_db.vault).run([changed])
+        summary = await Importer(clean_db).run([changed])
         assert (summary.updated, summary.created, summary.rejected) == (1, 0, [])
         async with clean_db.sessions() as session:
             after = await session.scalar(select(CreditRecord).where(CreditRecord.id == before.id))
@@ -98,7 +100,7 @@ class TestImport:
             "phone": "13812345678",
             "address": "江西省九江市德安县宝塔路18号",
         }
-        await Importer(clean_db.sessions, clean_db.vault).run([orjson.dumps(person)])
+        await Importer(clean_db).run([orjson.dumps(person)])
         async with clean_db.engine.connect() as conn:
             dump = str((await conn.exec_driver_sql("SELECT s::text FROM subjects s")).all())
         for secret in ("360426199101010071", "欧阳明远", "13812345678", "宝塔路18号"):
@@ -134,5 +136,5 @@ def test_cli_prints_line_numbers_and_exit_code(settings: Settings, tmp_path: Pat
 @pytest.mark.parametrize("kind", ["LEGAL_PERSON", "GOVERNMENT_AGENCY"])
 async def test_resident_id_is_refused_for_organisations(clean_db: Runtime, kind: str) -> None:
     line = orjson.dumps({"type": "subject", "kind": kind, "code": "360426199101010071", "name": "某某"})
-    summary = await Importer(clean_db.sessions, clean_db.vault).run([line])
+    summary = await Importer(clean_db).run([line])
     assert summary.rejected and "统一社会信用代码" in summary.rejected[0][1]

@@ -24,6 +24,8 @@ from credit.rules.calendar import (
     working_days_between,
 )
 
+pytestmark = pytest.mark.unit
+
 quick = settings(database=None, deadline=None, max_examples=200)
 
 # The working days after Friday 2024-09-27, counted by hand from the official schedule.

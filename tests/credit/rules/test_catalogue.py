@@ -20,6 +20,8 @@ from credit.rules.catalogue import (
 )
 from credit.rules.facts import RecordFacts
 
+pytestmark = pytest.mark.unit
+
 DJD_MEASURES = {"P_HIGH_CONSUMPTION", "P_EXIT", "P_FLIGHTS", "P_HIGH_SPEED_RAIL", "P_PROPERTY"}
 BLACK_LIST_MEASURES = {
     "P_GOV_PROCUREMENT",

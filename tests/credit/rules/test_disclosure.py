@@ -28,6 +28,8 @@ from credit.rules.disclosure import (
 )
 from credit.rules.facts import RecordFacts
 
+pytestmark = pytest.mark.unit
+
 DECIDED = date(2024, 5, 10)
 PENALTY = RecordCategory.ADMINISTRATIVE_PENALTY
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,8 @@ from credit.rules.flags import (
     in_public_disclosure,
     next_time_boundary,
 )
+
+pytestmark = pytest.mark.unit
 
 TODAY = date(2025, 3, 1)
 DJD_CODES = [

@@ -30,6 +30,8 @@ from credit.search.names import (
 from credit.search.query import SearchFilter, build_search_body
 from creditgraph.demo.generator import generate
 
+pytestmark = pytest.mark.integration
+
 VAULT = Vault.from_secret("search-documents-test")
 
 

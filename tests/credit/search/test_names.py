@@ -14,6 +14,8 @@ from credit.search.names import (
     pinyin_query_form,
 )
 
+pytestmark = pytest.mark.unit
+
 
 class TestNormalizeName:
     @pytest.mark.parametrize(

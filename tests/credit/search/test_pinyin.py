@@ -13,9 +13,13 @@ from osmem_server import OsmemServer
 from credit.enums import SubjectKind
 from credit.platform.crypto import Vault
 from credit.platform.embedded import running_engine
-from credit.search import SubjectSnapshot, build_document, ensure_alias, make_search_client, search_subjects
+from credit.search.client import ensure_alias, make_search_client
+from credit.search.document import SubjectSnapshot, build_document
 from credit.search.query import SearchFilter, build_search_body, pinyin_grams
-from tests.integration.factories import uscc
+from credit.search.service import search_subjects
+from tests.support.factories import uscc
+
+pytestmark = pytest.mark.integration
 
 VAULT = Vault.from_secret("search-pinyin-test")
 

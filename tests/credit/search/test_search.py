@@ -22,23 +22,29 @@ from stdnum.cn import ric, uscc
 from credit.enums import RecordCategory, SubjectKind
 from credit.platform.crypto import Vault
 from credit.platform.embedded import running_engine
-from credit.search import (
+from credit.search.client import (
+    concrete_indices,
+    create_versioned_index,
+    detect_flavor,
+    ensure_alias,
+    make_search_client,
+    open_search_client,
+    swap_alias,
+)
+from credit.search.document import SubjectSnapshot, build_document
+from credit.search.query import (
     Cursor,
     SearchFilter,
     SearchInputError,
-    SearchPage,
-    SubjectSnapshot,
-    build_document,
-    create_versioned_index,
-    detect_flavor,
+    as_float32,
+    decode_cursor,
     encode_cursor,
-    ensure_alias,
-    make_search_client,
-    search_subjects,
-    swap_alias,
+    position_hits,
+    search_after_values,
 )
-from credit.search.client import concrete_indices, open_search_client
-from credit.search.query import as_float32, decode_cursor, position_hits, search_after_values
+from credit.search.service import SearchPage, search_subjects
+
+pytestmark = pytest.mark.integration
 
 LP = SubjectKind.LEGAL_PERSON
 NP = SubjectKind.NATURAL_PERSON

@@ -6,6 +6,8 @@ import pytest
 
 from credit.subjects.masking import mask_address, mask_id_number, mask_name, mask_phone
 
+pytestmark = pytest.mark.unit
+
 
 class TestMaskName:
     @pytest.mark.parametrize(

@@ -8,16 +8,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import orjson
+import pytest
 from sqlalchemy import event, func, select, update
 
 from credit.enums import RecordStatus
 from credit.models import CreditRecord, OutboxEntry, Subject
 from credit.outbox.queue import touch_subjects
+from credit.outbox.work import unit_of_work
 from credit.platform.broker import MemoryBroker
 from credit.platform.runtime import Runtime
 from credit.records.importer import Importer
-from credit.subjects.profile_cache import ProfileStore, RoleClass, cache_key, encode, mark_indexed
+from credit.subjects.profiles import ProfileStore, RoleClass, cache_key, encode, stamp_revisions
 from tests.conftest import ApiServer, wait_for
+
+pytestmark = pytest.mark.integration
 
 COMPANY = "91110000600037341L"
 OTHER = "91320402MA1MAB2T04"
@@ -66,7 +70,7 @@ def counting(runtime: Runtime) -> Iterator[list[str]]:
 
 
 async def load(runtime: Runtime, lines: list[bytes]) -> None:
-    summary = await Importer(runtime.sessions, runtime.vault).run(lines)
+    summary = await Importer(runtime).run(lines)
     assert summary.rejected == []
 
     async def drained() -> bool:  # the in-process indexer reads subjects and records too
@@ -118,8 +122,8 @@ class TestProfileStore:
             subject = await session.scalar(select(Subject))
         assert subject is not None
         before = (await store.load([subject.id], RoleClass.PUBLIC, today))[subject.id]
-        async with clean_db.sessions.begin() as session:
-            await touch_subjects(session, [subject.id], "test")
+        async with unit_of_work(clean_db) as work:
+            await touch_subjects(work, [subject.id], "test")
         await load(clean_db, [])  # waits until the API's indexer has applied the change
         await clean_db.broker.set(cache_key(subject.id, RoleClass.PUBLIC), encode(before), 300)
         after = (await store.load([subject.id], RoleClass.PUBLIC, today))[subject.id]
@@ -140,7 +144,7 @@ class TestProfileStore:
         async with clean_db.sessions.begin() as session:
             await session.execute(update(CreditRecord).values(status=RecordStatus.REVOKED).where(CreditRecord.id == 1))
             await session.execute(update(Subject).values(revision=Subject.revision + 1))
-        await mark_indexed(broker, {subject.id: subject.revision + 1})
+        await stamp_revisions(broker, {subject.id: subject.revision + 1})
         # The stale entry the request wrote must not be served.
         await broker.set(cache_key(subject.id, RoleClass.PUBLIC), encode(first), 300)
         second = (await store.load([subject.id], RoleClass.PUBLIC, today))[subject.id]

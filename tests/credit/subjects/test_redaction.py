@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from credit.subjects.masking import mask_identifiers, person_replacements, redact
+
+pytestmark = pytest.mark.unit
 
 PERSON_ID = "32040219900101128X"  # a valid resident ID number (check character X)
 

@@ -15,6 +15,8 @@ from credit.subjects.regions import (
     short_name,
 )
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("code", "expected"),
