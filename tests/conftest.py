@@ -117,6 +117,7 @@ def settings(
         rate_limit_cost_per_key=10**12,
         rate_limit_cost_per_address=10**12,
         rate_limit_key_prefix=f"t{os.getpid()}:rl:",
+        redis_namespace=f"t{os.getpid()}:",
     )
 
 

@@ -38,47 +38,55 @@ return 0
 
 
 class RedisBroker:
-    def __init__(self, url: str) -> None:
+    """`namespace` prefixes every key and channel, so that several deployments (or test sessions) can
+    share one Redis without reading each other's cache entries or events."""
+
+    def __init__(self, url: str, namespace: str = "") -> None:
         self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._raise_to = self._redis.register_script(_RAISE_TO)
+        self._ns = namespace
+
+    def _k(self, key: str) -> str:
+        return self._ns + key
 
     async def get(self, key: str) -> bytes | None:
-        value = await self._redis.get(key)
+        value = await self._redis.get(self._k(key))
         return value if value is None or isinstance(value, bytes) else str(value).encode()
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         if not keys:
             return []
-        values = await self._redis.mget(list(keys))
+        values = await self._redis.mget([self._k(k) for k in keys])
         return [v if v is None or isinstance(v, bytes) else str(v).encode() for v in values]
 
     async def set(self, key: str, value: bytes, ttl_seconds: int, *, only_if_absent: bool = False) -> None:
-        await self._redis.set(key, value, ex=ttl_seconds, nx=only_if_absent)
+        await self._redis.set(self._k(key), value, ex=ttl_seconds, nx=only_if_absent)
 
     async def raise_to(self, values: Mapping[str, int], ttl_seconds: int) -> None:
         """Set each integer key to its value unless it already holds a higher one (atomic per key)."""
         if values:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key, value in values.items():
-                    await self._raise_to(keys=[key], args=[value, ttl_seconds], client=pipe)
+                    await self._raise_to(keys=[self._k(key)], args=[value, ttl_seconds], client=pipe)
                 await pipe.execute()
 
     async def delete(self, *keys: str) -> None:
         if keys:
-            await self._redis.delete(*keys)
+            await self._redis.delete(*(self._k(k) for k in keys))
 
     async def incr_window(self, key: str, amount: int, window_seconds: int) -> int:
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incrby(key, amount)
-            pipe.expire(key, window_seconds, nx=True)
+            pipe.incrby(self._k(key), amount)
+            pipe.expire(self._k(key), window_seconds, nx=True)
             total, _ = await pipe.execute()
         return int(total)
 
     async def publish(self, channel: str, message: bytes) -> None:
-        await self._redis.publish(channel, message)
+        await self._redis.publish(self._k(channel), message)
 
     async def subscribe(self, channel: str) -> AsyncIterator[bytes]:
         pubsub = self._redis.pubsub()
+        channel = self._k(channel)
         await pubsub.subscribe(channel)
         try:
             async for item in pubsub.listen():
@@ -175,8 +183,8 @@ class MemoryBroker:
 
 
 @asynccontextmanager
-async def open_broker(url: str | None) -> AsyncIterator[Broker]:
-    broker: Broker = RedisBroker(url) if url else MemoryBroker()
+async def open_broker(url: str | None, namespace: str = "") -> AsyncIterator[Broker]:
+    broker: Broker = RedisBroker(url, namespace) if url else MemoryBroker()
     try:
         yield broker
     finally:

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     elasticsearch_url: str | None = None
     redis_url: str | None = None
+    # Prefix of every Redis key and channel (deployments or test sessions sharing one Redis).
+    redis_namespace: str = ""
     creditgraph_home: Path = Path(".creditgraph")
     environment: Environment = Field(default=Environment.DEVELOPMENT, alias="CREDITGRAPH_ENV")
     # Secret for personal-data encryption (AES-GCM) and the keyed blind index (HMAC).

@@ -77,7 +77,9 @@ async def open_runtime(
             await asyncio.to_thread(upgrade, url)
         engine = make_async_engine(url, pool_size or settings.db_pool_size)
         stack.push_async_callback(engine.dispose)
-        broker: Broker = RedisBroker(settings.redis_url) if settings.redis_url else MemoryBroker()
+        broker: Broker = (
+            RedisBroker(settings.redis_url, settings.redis_namespace) if settings.redis_url else MemoryBroker()
+        )
         stack.push_async_callback(broker.close)
         search_url: str | None = settings.elasticsearch_url
         search_is_new = False

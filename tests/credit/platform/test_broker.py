@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 
@@ -44,3 +45,23 @@ async def test_a_late_worker_never_lowers_the_indexed_revision(broker: Broker) -
     await stamp_revisions(broker, {subject_id: 6})  # built from an older snapshot, reported later
     assert await broker.get(stamp_key(subject_id)) == b"7"
     await broker.delete(stamp_key(subject_id))
+
+
+async def test_a_namespace_keeps_keys_and_events_apart(redis_url: str | None) -> None:
+    if redis_url is None:
+        pytest.skip("no Redis answers")
+    ours, theirs = RedisBroker(redis_url, f"t{os.getpid()}a:"), RedisBroker(redis_url, f"t{os.getpid()}b:")
+    try:
+        await ours.set("profile:1:public", b"ours", 60)
+        assert await theirs.get("profile:1:public") is None
+        events = theirs.subscribe("changes")
+        waiting = asyncio.ensure_future(anext(events))
+        await asyncio.sleep(0.1)  # subscribed
+        await ours.publish("changes", b"not for them")
+        await theirs.publish("changes", b"theirs")
+        assert await asyncio.wait_for(waiting, 2) == b"theirs"
+        await events.aclose()
+        await ours.delete("profile:1:public")
+    finally:
+        await ours.close()
+        await theirs.close()
