@@ -54,13 +54,12 @@ async def test_a_namespace_keeps_keys_and_events_apart(redis_url: str | None) ->
     try:
         await ours.set("profile:1:public", b"ours", 60)
         assert await theirs.get("profile:1:public") is None
-        events = theirs.subscribe("changes")
-        waiting = asyncio.ensure_future(anext(events))
+        waiting = asyncio.ensure_future(anext(aiter(theirs.subscribe("changes"))))
         await asyncio.sleep(0.1)  # subscribed
         await ours.publish("changes", b"not for them")
         await theirs.publish("changes", b"theirs")
         assert await asyncio.wait_for(waiting, 2) == b"theirs"
-        await events.aclose()
+        waiting.cancel()
         await ours.delete("profile:1:public")
     finally:
         await ours.close()
