@@ -18,20 +18,26 @@ search prefixes are simply ``code[:2]`` and ``code[:4]``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from stdnum import numdb
 
 __all__ = [
     "MUNICIPALITIES",
     "NamePeriod",
+    "RegionMatch",
     "RegionNames",
+    "RegionNotFound",
     "city_code",
     "county_periods",
     "current_county_codes",
+    "find_regions",
     "province_code",
     "region_names",
+    "region_prefix",
     "short_name",
 ]
 
@@ -266,3 +272,125 @@ def short_name(name: str) -> str:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             return name[: -len(suffix)]
     return name
+
+
+@dataclass(frozen=True, slots=True)
+class RegionMatch:
+    """A current division found by name or code: its code, the prefix that selects everything in it
+    (`32` for a province, `3204` for a prefecture, the whole code for a county) and its names."""
+
+    code: str
+    prefix: str
+    names: RegionNames
+
+    @property
+    def level(self) -> str:
+        return "province" if len(self.prefix) == 2 else "city" if len(self.prefix) == 4 else "county"
+
+
+def _prefix_of(code: str) -> str:
+    if code[2:] == "0000":
+        return code[:2]
+    if code[4:] == "00" and code[:2] not in MUNICIPALITIES:
+        return code[:4]
+    return code
+
+
+@cache
+def _current_divisions() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(code, prefix, searchable names) of every current province, prefecture and county, the names
+    being the division's own name, its short form (常州市 → 常州) and its full name (江苏省常州市)."""
+    table = _table()
+    codes = [prov + "0000" for prov in table.provinces]
+    for code, periods in table.entries.items():
+        if code[2:] == "0000" or not periods or not periods[-1].current or _is_aggregate(periods[-1].name):
+            continue
+        if code[4:] == "00" and code[:2] in MUNICIPALITIES:
+            continue  # 110100 and the like: the municipality's aggregate, not a division of its own
+        codes.append(code)
+    divisions = []
+    for code in sorted(set(codes)):
+        names = region_names(code)
+        if names is None:
+            continue
+        own = names.county or (names.city if code[2:] != "0000" else None) or names.province
+        forms = (own, short_name(own), names.full)
+        divisions.append((code, _prefix_of(code), tuple(dict.fromkeys(_fold(form) for form in forms))))
+    return tuple(divisions)
+
+
+_LEVEL_ORDER = {2: 0, 4: 1, 6: 2}
+
+
+def find_regions(query: str, limit: int = 20) -> list[RegionMatch]:
+    """Current divisions whose code starts with `query` (digits) or whose name contains it (常州,
+    天宁区, 江苏省常州市), best first: exact names, then names that start with it, provinces before
+    prefectures before counties. Traditional characters and full-width forms are folded first."""
+    text = _fold(query)
+    if not text:
+        return []
+    scored: list[tuple[int, int, str, str]] = []
+    for code, prefix, names in _current_divisions():
+        if text.isdigit():
+            rank = 0 if prefix == text or code == text else 1 if code.startswith(text) else None
+        else:
+            rank = (
+                0
+                if text in names
+                else 1
+                if any(n.startswith(text) for n in names)
+                else (2 if any(text in n for n in names) else None)
+            )
+        if rank is not None:
+            scored.append((rank, _LEVEL_ORDER[len(prefix)], code, prefix))
+    scored.sort()
+    matches = []
+    for _, _, code, prefix in scored[:limit]:
+        found = region_names(code)
+        if found is not None:
+            matches.append(RegionMatch(code, prefix, found))
+    return matches
+
+
+class RegionNotFound(ValueError):
+    """A region filter that names no current division, or several (the message lists them)."""
+
+
+def region_prefix(value: str) -> str:
+    """The division-code prefix a region filter selects: 1 to 6 digits as given, or a name that names
+    exactly one current division (天宁区 → 320402, 常州 → 3204, 江苏 → 32). RegionNotFound otherwise;
+    an ambiguous name (鼓楼区) lists its candidates, so the caller can give a code instead."""
+    text = _fold(value)
+    if text.isdigit() and 1 <= len(text) <= 6:
+        return text
+    if not text or len(text) > 40:
+        raise RegionNotFound("region must be 1 to 6 digits of a division code or a division's name")
+    exact = [m for m in find_regions(text, limit=50) if text in _names_of(m.code)]
+    if len(exact) == 1:
+        return exact[0].prefix
+    if len(exact) > 1:
+        listed = ", ".join(f"{m.code} {m.names.full}" for m in exact[:6])
+        raise RegionNotFound(f"region {text} names several divisions ({listed}); give a code")
+    raise RegionNotFound(f"region {text} names no current division")
+
+
+def _names_of(code: str) -> tuple[str, ...]:
+    for division_code, _, names in _current_divisions():
+        if division_code == code:
+            return names
+    return ()
+
+
+@cache
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _fold(value: str) -> str:
+    """The comparable form of a division name or a query: NFKC, no spaces, simplified characters.
+    Names and queries are folded alike, so a conversion that rewrites a correct name (乾安县 → 干安县)
+    still matches its own query."""
+    folded = "".join(unicodedata.normalize("NFKC", value).split())
+    return str(_t2s().convert(folded)) if folded and not folded.isdigit() else folded

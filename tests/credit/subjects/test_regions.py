@@ -7,11 +7,14 @@ import pytest
 from credit.subjects.regions import (
     NamePeriod,
     RegionNames,
+    RegionNotFound,
     city_code,
     county_periods,
     current_county_codes,
+    find_regions,
     province_code,
     region_names,
+    region_prefix,
     short_name,
 )
 
@@ -120,3 +123,39 @@ def test_province_and_city_codes() -> None:
 )
 def test_short_name(name: str, short: str) -> None:
     assert short_name(name) == short
+
+
+class TestFindRegions:
+    @pytest.mark.parametrize(
+        ("query", "first_code"),
+        [("天宁", "320402"), ("天寧區", "320402"), ("常州", "320400"), ("江苏", "320000"), ("3204", "320400"),
+         ("浦东", "310115"), ("东莞", "441900"), ("乾安", "220723"), ("北京市朝阳区", "110105")],
+    )  # fmt: skip
+    def test_finds_current_divisions_by_name_or_code(self, query: str, first_code: str) -> None:
+        assert find_regions(query)[0].code == first_code
+
+    def test_provinces_before_prefectures_before_counties(self) -> None:
+        levels = [m.level for m in find_regions("江苏", limit=5)]
+        assert levels[0] == "province" and set(levels[1:]) == {"city"}
+
+    def test_unknown_and_empty(self) -> None:
+        assert find_regions("火星") == [] and find_regions("  ") == []
+
+
+class TestRegionPrefix:
+    @pytest.mark.parametrize(
+        ("value", "prefix"),
+        [("3204", "3204"), ("32", "32"), ("320402", "320402"), ("３２０４", "3204"), ("天宁区", "320402"),
+         ("常州", "3204"), ("常州市", "3204"), ("江苏", "32"), ("北京", "11"), ("浦东新区", "310115")],
+    )  # fmt: skip
+    def test_a_code_or_a_name_that_names_one_division(self, value: str, prefix: str) -> None:
+        assert region_prefix(value) == prefix
+
+    def test_an_ambiguous_name_lists_its_candidates(self) -> None:
+        with pytest.raises(RegionNotFound, match=r"several divisions \(320106 江苏省南京市鼓楼区, .*give a code"):
+            region_prefix("鼓楼区")
+
+    @pytest.mark.parametrize("value", ["火星", "", "1234567", "x" * 41])
+    def test_refuses_what_names_nothing(self, value: str) -> None:
+        with pytest.raises(RegionNotFound):
+            region_prefix(value)
