@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -112,6 +113,11 @@ class CreditRecord(Base):
     valid_from: Mapped[dt.date | None] = mapped_column(Date)
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
     content: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # 失信被执行人: the ground of the listing (法释〔2017〕7号 第一条, item 1–6), and the court's deletion
+    # of the listing (第十条), after which the record leaves disclosure.
+    listing_ground: Mapped[int | None] = mapped_column(SmallInteger)
+    deleted_on: Mapped[dt.date | None] = mapped_column(Date)
+    deletion_reason: Mapped[str | None] = mapped_column(Text)
     # End of public disclosure from the disclosure-period rules (None: no end); kept for SQL filters.
     disclosure_until: Mapped[dt.date | None] = mapped_column(Date)
     # Lifecycle status set by commands; EXPIRED is derived from dates, never stored.
@@ -137,6 +143,8 @@ class CreditRecord(Base):
             valid_until=self.valid_until,
             content=self.content,
             objection_due_on=objection_due_on,
+            listing_ground=self.listing_ground,
+            deleted_on=self.deleted_on,
         )
 
 
@@ -164,6 +172,8 @@ class Objection(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     filed_by: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    # The body the objection was referred to for verification (the court, for its own listings).
+    referred_to: Mapped[str | None] = mapped_column(Text)
 
 
 class CreditRepair(Base):
@@ -192,6 +202,8 @@ class RecordEvent(Base):
     at: Mapped[dt.datetime] = _now()
     actor_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     actor: Mapped[str] = mapped_column(Text, nullable=False)
+    # The authority the actor acted for (a provider's key), None for the credit office and imports.
+    actor_authority: Mapped[str | None] = mapped_column(Text)
     action: Mapped[str] = mapped_column(String(40), nullable=False)
     from_status: Mapped[str | None] = mapped_column(String(32))
     to_status: Mapped[str | None] = mapped_column(String(32))
@@ -209,9 +221,12 @@ class ApiKey(Base):
     key_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False, unique=True)
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"))
+    # The authorities (认定单位) a DATA_PROVIDER key writes and decides for.
+    authorities: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
     created_at: Mapped[dt.datetime] = _now()
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuditEntry(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import os
 import signal
 import sys
@@ -15,6 +16,7 @@ from typing import IO
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from credit.clock import CHINA
 from credit.enums import Role
 from credit.errors import DomainError
 from credit.platform.config import Settings, get_settings, pool_size_per_worker
@@ -44,12 +46,13 @@ def _lines(stream: IO[bytes]) -> Iterator[bytes]:
     yield from stream
 
 
-async def _import(settings: Settings, path: str) -> int:
+async def _import(settings: Settings, path: str, authorities: list[str] | None) -> int:
     from credit.records.importer import Importer
 
+    scope = frozenset(a.strip() for a in authorities) if authorities else None
     async with open_runtime(settings, search=SearchMode.NONE) as runtime:
         with progress("importing") as bar:
-            importer = Importer(runtime, on_progress=lambda s: _advance(bar, s.lines))
+            importer = Importer(runtime, authorities=scope, on_progress=lambda s: _advance(bar, s.lines))
             if path == "-":
                 summary = await importer.run(_lines(sys.stdin.buffer))
             else:
@@ -68,16 +71,45 @@ async def _import(settings: Settings, path: str) -> int:
 # --- keys --------------------------------------------------------------------------------------------
 
 
-async def _create_key(settings: Settings, role: Role, name: str, subject_code: str | None) -> int:
+async def _create_key(
+    settings: Settings, role: Role, name: str, subject_code: str | None, authorities: list[str]
+) -> int:
     from credit.access.service import create_key
 
     async with open_runtime(settings, search=SearchMode.NONE) as runtime:
         try:
-            key = await create_key(runtime, role, name, subject_code)
+            key = await create_key(runtime, role, name, subject_code, authorities)
         except DomainError as exc:
             err.print(exc.message, markup=False)
             return 2
     out.print(key, markup=False)
+    return 0
+
+
+async def _list_keys(settings: Settings) -> int:
+    from rich.table import Table
+
+    from credit.access.service import list_keys
+
+    async with open_runtime(settings, search=SearchMode.NONE) as runtime:
+        keys = await list_keys(runtime)
+    table = Table("prefix", "role", "name", "authorities", "subject", "created", "last used", "revoked")
+
+    def when(value: dt.datetime | None) -> str:
+        return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+    for key in keys:
+        table.add_row(
+            key.prefix,
+            key.role.value,
+            key.name,
+            ", ".join(key.authorities) or "-",
+            key.subject_code or "-",
+            when(key.created_at),
+            when(key.last_used_at),
+            when(key.revoked_at),
+        )
+    out.print(table)
     return 0
 
 
@@ -204,8 +236,9 @@ async def _print_demo_keys(runtime: Runtime) -> None:
     from creditgraph.demo.keys import issue_demo_keys
 
     out.print("demo API keys (Authorization: Bearer <key>); earlier demo keys are revoked:")
-    for role, key in await issue_demo_keys(runtime):
-        out.print(f"  {role.value:<22} {key}", markup=False)
+    for role, key, authorities in await issue_demo_keys(runtime):
+        acting = f"  (for {', '.join(authorities)})" if authorities else ""
+        out.print(f"  {role.value:<22} {key}{acting}", markup=False)
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:
@@ -280,11 +313,27 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--subjects", type=int, default=20_000)
     p = sub.add_parser("import", help="load NDJSON subjects and records")
     p.add_argument("file", help="NDJSON file, or - for standard input")
+    p.add_argument(
+        "--authority",
+        action="append",
+        dest="authorities",
+        metavar="AUTHORITY",
+        help="load a provider's file: its records must belong to this authority (repeatable)",
+    )
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command", required=True)
     p = keys.add_parser("create", help="create a key (printed once)")
     p.add_argument("--role", required=True, choices=[r.value for r in Role if r is not Role.PUBLIC])
     p.add_argument("--name", required=True)
     p.add_argument("--subject", help="code of the subject a SUBJECT key acts for")
+    p.add_argument(
+        "--authority",
+        action="append",
+        dest="authorities",
+        default=[],
+        metavar="AUTHORITY",
+        help="an authority (认定单位) the key writes and decides for (repeatable; required for DATA_PROVIDER)",
+    )
+    keys.add_parser("list", help="every key: role, name, authorities, subject, created, last used, revoked")
     p = keys.add_parser("revoke", help="revoke a key by its first 10 characters")
     p.add_argument("prefix")
     p = sub.add_parser("worker", help="run an indexer worker")
@@ -303,10 +352,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("serve", "demo"):
         return _serve(settings, args, args.subjects if args.command == "demo" else None)
     if args.command == "import":
-        return asyncio.run(_import(settings, args.file))
+        return asyncio.run(_import(settings, args.file, args.authorities))
     if args.command == "keys":
         if args.keys_command == "create":
-            return asyncio.run(_create_key(settings, Role(args.role), args.name, args.subject))
+            return asyncio.run(_create_key(settings, Role(args.role), args.name, args.subject, args.authorities))
+        if args.keys_command == "list":
+            return asyncio.run(_list_keys(settings))
         return asyncio.run(_revoke_key(settings, args.prefix))
     if args.command == "worker":
         return asyncio.run(_worker(settings, args.metrics_port))

@@ -39,6 +39,7 @@ PROBLEM_CODES: Final[Mapping[Problem, str]] = {
     Problem.INVALID: BAD_USER_INPUT,
     Problem.DUPLICATE: BAD_USER_INPUT,
     Problem.UNKNOWN_SUBJECT: NOT_FOUND,
+    Problem.FORBIDDEN: FORBIDDEN,
 }
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -12,7 +13,7 @@ from api.graphql.context import Context
 from api.graphql.enums import ObjectionOutcome, RecordStatus
 from api.graphql.errors import id_argument
 from api.graphql.permissions import IsAuthenticated, needs
-from api.graphql.types import Objection
+from api.graphql.types import CreditRecord, Objection
 from credit import enums
 from credit.access.policy import Capability
 from credit.lifecycle import service
@@ -20,6 +21,7 @@ from credit.models import RecordEvent as RecordEventRow
 
 OFFICE = needs(Capability.CREDIT_OFFICE)
 FOR_SUBJECT = needs(Capability.ACT_FOR_SUBJECT)
+DECIDER = needs(Capability.DECIDE_ON_RECORDS)
 
 
 def _status(value: str | None) -> enums.RecordStatus | None:
@@ -42,7 +44,14 @@ class RecordEvent:
     def actor(self) -> str:
         return self.row.actor
 
-    @strawberry.field(description="created, updated, objection_filed, objection_resolved, repair_applied, …")
+    @strawberry.field(description="The authority (认定单位) the actor acted for; null for the credit office.")
+    def actor_authority(self) -> str | None:
+        return self.row.actor_authority
+
+    @strawberry.field(
+        description="created, updated, deleted (the court deleted the listing), objection_filed, "
+        "objection_resolved, repair_applied, repair_approved, repair_rejected"
+    )
     def action(self) -> str:
         return self.row.action
 
@@ -59,6 +68,32 @@ class RecordEvent:
         return self.row.reason
 
 
+@strawberry.type(description="A court's deletion of a 失信被执行人 listing and when it reached the public.")
+class ListingDeletion:
+    entry: strawberry.Private[service.ListingDeletion]
+
+    @strawberry.field
+    def record(self) -> CreditRecord:
+        return CreditRecord(row=self.entry.record)
+
+    @strawberry.field(description="The day the court deleted the listing.")
+    def deleted_on(self) -> dt.date:
+        assert self.entry.record.deleted_on is not None
+        return self.entry.record.deleted_on
+
+    @strawberry.field(description="When the platform received the deletion (and took the listing out of disclosure).")
+    def received_at(self) -> dt.datetime:
+        return self.entry.received_at
+
+    @strawberry.field(description="Working days from the deletion to its reception.")
+    def working_days(self) -> int:
+        return self.entry.working_days
+
+    @strawberry.field(description="Whether it reached the public within 3 working days (法释〔2017〕7号 第十条).")
+    def on_time(self) -> bool:
+        return self.entry.on_time
+
+
 @strawberry.type
 class ObjectionQuery:
     @strawberry.field(
@@ -69,6 +104,32 @@ class ObjectionQuery:
         context = info.context
         rows = await service.overdue_objections(context.runtime, context.viewer, context.today)
         return [Objection(row=row) for row in rows]
+
+    @strawberry.field(
+        description="Pending objections the key has to answer, oldest due first: for a key bound to authorities "
+        "those on its authorities' records; for the credit office all of them (those referred to another body "
+        "carry referredTo).",
+        permission_classes=[IsAuthenticated, DECIDER],
+    )
+    async def pending_objections(self, info: Info[Context, None]) -> list[Objection]:
+        context = info.context
+        rows = await service.pending_objections(context.runtime, context.viewer)
+        return [Objection(row=objection) for objection, _ in rows]
+
+    @strawberry.field(
+        description="Court deletions of 失信被执行人 listings decided between from and to (at most a year), and "
+        "whether each reached the public within 3 working days (credit office).",
+        permission_classes=[IsAuthenticated, OFFICE],
+    )
+    async def listing_deletions(
+        self,
+        info: Info[Context, None],
+        from_: Annotated[dt.date, strawberry.argument(name="from")],
+        to: dt.date,
+    ) -> list[ListingDeletion]:
+        context = info.context
+        rows = await service.listing_deletions(context.runtime, context.viewer, from_, to)
+        return [ListingDeletion(entry=row) for row in rows]
 
     @strawberry.field(
         description="A record's status history, oldest first (credit office).",
@@ -94,8 +155,10 @@ class ObjectionMutation:
         return Objection(row=row)
 
     @strawberry.mutation(
-        description="Answer a pending objection (credit office): REJECTED, CORRECTED or REVOKED.",
-        permission_classes=[IsAuthenticated, OFFICE],
+        description="Answer a pending objection: REJECTED, CORRECTED or REVOKED. The record's authority answers "
+        "(a key bound to it); the credit office too where the decision table lets it (not for 失信被执行人 "
+        "listings or black lists, which their authority decides).",
+        permission_classes=[IsAuthenticated, DECIDER],
     )
     async def resolve_objection(
         self,

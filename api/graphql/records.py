@@ -33,6 +33,17 @@ class RecordInput:
     valid_from: dt.date | None = strawberry.UNSET
     valid_until: dt.date | None = strawberry.UNSET
     content: JSON | None = strawberry.UNSET
+    listing_ground: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="失信被执行人: the item (1–6) of 法释〔2017〕7号 第一条 the listing rests on.",
+    )
+    deleted_on: dt.date | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="失信被执行人: the day the court deleted the listing (第十条); final once received.",
+    )
+    deletion_reason: str | None = strawberry.field(
+        default=strawberry.UNSET, description="失信被执行人: why the court deleted the listing (with deletedOn)."
+    )
 
 
 #: GraphQL input field (Python name) → NDJSON key.
@@ -50,6 +61,9 @@ _KEYS = {
     "valid_from": "validFrom",
     "valid_until": "validUntil",
     "content": "content",
+    "listing_ground": "listingGround",
+    "deleted_on": "deletedOn",
+    "deletion_reason": "deletionReason",
 }
 
 
@@ -75,7 +89,10 @@ def _line(item: RecordInput) -> dict[str, Any]:
 class RecordMutation:
     @strawberry.mutation(
         description=f"Insert or update records by (authority, sourceId); at most {MAX_RECORDS} per call. "
-        "Valid items are accepted in one transaction, invalid ones reported in `errors`.",
+        "Valid items are accepted in one transaction, invalid ones reported in `errors`. A data provider's "
+        "key writes only the records of the authorities it is bound to; the credit office those of the "
+        "categories it may decide (not 失信被执行人 or black lists, which are their authorities'). An item "
+        "out of scope is refused with code FORBIDDEN and nothing of it changes.",
         permission_classes=[IsAuthenticated, needs(Capability.SUBMIT_RECORDS)],
     )
     async def upsert_records(self, info: Info[Context, None], records: list[RecordInput]) -> UpsertRecordsPayload:

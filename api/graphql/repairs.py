@@ -64,8 +64,9 @@ class RepairMutation:
         return CreditRepair(row=row)
 
     @strawberry.mutation(
-        description="Approve (the record becomes REPAIRED) or reject a pending application (credit office).",
-        permission_classes=[IsAuthenticated, needs(Capability.CREDIT_OFFICE)],
+        description="Approve (the record becomes REPAIRED) or reject a pending application. The record's "
+        "authority decides (a key bound to it); the credit office too where the decision table lets it.",
+        permission_classes=[IsAuthenticated, needs(Capability.DECIDE_ON_RECORDS)],
     )
     async def decide_credit_repair(
         self, info: Info[Context, None], repair_id: strawberry.ID, approve: bool, note: str | None = None

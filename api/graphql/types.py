@@ -66,6 +66,14 @@ class Objection:
     def outcome(self) -> ObjectionOutcome | None:
         return self.row.outcome
 
+    @strawberry.field(
+        description="The body the objection was referred to for verification: the record's authority where "
+        "the credit office only tracks records of its category (a court, for its 失信被执行人 listings); "
+        "null when the credit office answers it."
+    )
+    def referred_to(self) -> str | None:
+        return self.row.referred_to
+
     @strawberry.field(description="The disputed record.")
     async def record(self, info: Info[Context, None]) -> CreditRecord:
         row = await info.context.loaders.record_by_id.load(self.row.record_id)
@@ -130,6 +138,24 @@ class CreditRecord:
     @strawberry.field
     def valid_until(self) -> dt.date | None:
         return self.row.valid_until
+
+    @strawberry.field(
+        description="失信被执行人: the ground of the listing, the item (1–6) of 法释〔2017〕7号 第一条; "
+        "1 (有履行能力而拒不履行) has no term."
+    )
+    def listing_ground(self) -> int | None:
+        return self.row.listing_ground
+
+    @strawberry.field(
+        description="失信被执行人: the day the court deleted the listing (法释〔2017〕7号 第十条); "
+        "it is not disclosed from that day."
+    )
+    def deleted_on(self) -> dt.date | None:
+        return self.row.deleted_on
+
+    @strawberry.field(description="失信被执行人: why the court deleted the listing.")
+    def deletion_reason(self) -> str | None:
+        return self.row.deletion_reason
 
     @strawberry.field
     async def subject(self, info: Info[Context, None]) -> Subject:

@@ -14,8 +14,9 @@ from enum import StrEnum
 from typing import Final
 
 from credit.access.viewer import Viewer
-from credit.enums import CheckPurpose, Role
+from credit.enums import CheckPurpose, RecordCategory, Role
 from credit.errors import NotAllowed
+from credit.rules.decisions import office_decides
 
 
 class Capability(StrEnum):
@@ -35,6 +36,9 @@ class Capability(StrEnum):
     READ_AUDIT_LOG = "READ_AUDIT_LOG"
     #: Read who looked one's own subject up (查询记录).
     READ_OWN_CHECK_RECORDS = "READ_OWN_CHECK_RECORDS"
+    #: Decide about records (answer objections, decide repairs): as their authority, or as the credit
+    #: office where the decision table lets it (`may_decide`).
+    DECIDE_ON_RECORDS = "DECIDE_ON_RECORDS"
 
 
 #: Personal-data fields, by their GraphQL names.
@@ -57,7 +61,7 @@ class RolePolicy:
 
 
 _C = Capability
-_OFFICE = frozenset({_C.READ_INACTIVE, _C.ACT_FOR_SUBJECT, _C.CREDIT_OFFICE})
+_OFFICE = frozenset({_C.READ_INACTIVE, _C.ACT_FOR_SUBJECT, _C.CREDIT_OFFICE, _C.DECIDE_ON_RECORDS})
 
 POLICY: Final[Mapping[Role, RolePolicy]] = {
     Role.PUBLIC: RolePolicy(),
@@ -76,7 +80,7 @@ POLICY: Final[Mapping[Role, RolePolicy]] = {
         ),
         unmasked=frozenset({NAME, ID_NUMBER, FORMER_NAMES, LEGAL_REPRESENTATIVE}),
     ),
-    Role.DATA_PROVIDER: RolePolicy(capabilities=frozenset({_C.SUBMIT_RECORDS})),
+    Role.DATA_PROVIDER: RolePolicy(capabilities=frozenset({_C.SUBMIT_RECORDS, _C.DECIDE_ON_RECORDS})),
     Role.REGULATOR: RolePolicy(
         capabilities=_OFFICE | {_C.SUBMIT_RECORDS, _C.CREDIT_CHECK, _C.READ_AUDIT_LOG},
         purposes=frozenset(CheckPurpose),
@@ -113,3 +117,37 @@ def require_for_subject(viewer: Viewer, subject_id: int, action: str) -> None:
     require(viewer, Capability.ACT_FOR_SUBJECT, action)
     if viewer.role is Role.SUBJECT and (viewer.subject_id is None or viewer.subject_id != subject_id):
         raise NotAllowed(f"{action}: a SUBJECT key may act only on the records of its own subject")
+
+
+#: Roles whose keys may be bound to authorities (认定单位): providers, and the credit office for the
+#: records it makes itself.
+AUTHORITY_ROLES: Final = frozenset({Role.DATA_PROVIDER, Role.REGULATOR})
+
+
+def may_write(viewer: Viewer, authority: str, category: RecordCategory) -> bool:
+    """Whether the viewer may submit (create or change) a record of `authority` and `category`: a key
+    bound to that authority (谁认定、谁负责), or the credit office for the categories where the decision
+    table lets it decide (`credit.rules.decisions`)."""
+    if not can(viewer, Capability.SUBMIT_RECORDS):
+        return False
+    if authority in viewer.authorities:
+        return True
+    return can(viewer, Capability.CREDIT_OFFICE) and office_decides(category)
+
+
+def may_decide(viewer: Viewer, authority: str, category: RecordCategory) -> bool:
+    """Whether the viewer may answer an objection to, decide a repair of, or remove a record of
+    `authority` and `category`: its authority's key, or the office where the decision table lets it."""
+    if not can(viewer, Capability.DECIDE_ON_RECORDS):
+        return False
+    if authority in viewer.authorities:
+        return True
+    return can(viewer, Capability.CREDIT_OFFICE) and office_decides(category)
+
+
+def require_decider(viewer: Viewer, authority: str, category: RecordCategory, action: str) -> None:
+    """NotAllowed (FORBIDDEN) unless `may_decide`; the message says who decides."""
+    require(viewer, Capability.DECIDE_ON_RECORDS, action)
+    if not may_decide(viewer, authority, category):
+        who = "the court that listed it" if category is RecordCategory.DISHONEST_JUDGMENT_DEBTOR else "its authority"
+        raise NotAllowed(f"{action}: a {category.value} record is decided by {who} (a key bound to its authority)")

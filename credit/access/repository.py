@@ -6,12 +6,13 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit.enums import Role
-from credit.models import ApiKey
+from credit.models import ApiKey, Subject
 
 PREFIX = "cg_"
 PREFIX_LENGTH = 10  # the characters of a key kept in the clear, to name it (`keys revoke`, logs)
@@ -27,6 +28,8 @@ async def insert_key(
     name: str,
     subject_id: int | None = None,
     expires_at: dt.datetime | None = None,
+    *,
+    authorities: Sequence[str] = (),
 ) -> tuple[ApiKey, str]:
     """A new key row and the key itself (the only time it exists in the clear)."""
     if role is Role.SUBJECT and subject_id is None:
@@ -41,6 +44,7 @@ async def insert_key(
         prefix=key[:PREFIX_LENGTH],
         subject_id=subject_id,
         expires_at=expires_at,
+        authorities=list(authorities),
     )
     session.add(row)
     await session.flush()
@@ -70,3 +74,45 @@ async def revoke_named_like(session: AsyncSession, pattern: str) -> int:
 
 async def all_keys(session: AsyncSession) -> Sequence[ApiKey]:
     return (await session.scalars(select(ApiKey).order_by(ApiKey.id))).all()
+
+
+async def mark_used(session: AsyncSession, key_id: int, at: dt.datetime, precision: dt.timedelta) -> None:
+    """Record that the key was presented, unless a concurrent request did within `precision`."""
+    await session.execute(
+        update(ApiKey)
+        .where(ApiKey.id == key_id, or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < at - precision))
+        .values(last_used_at=at)
+    )
+
+
+@dataclass(frozen=True)
+class KeyListing:
+    id: int
+    prefix: str
+    role: Role
+    name: str
+    authorities: tuple[str, ...]
+    subject_code: str | None  # masked for natural persons, as stored
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+async def key_listings(session: AsyncSession) -> list[KeyListing]:
+    stmt = select(ApiKey, Subject.code).outerjoin(Subject, Subject.id == ApiKey.subject_id).order_by(ApiKey.id)
+    return [
+        KeyListing(
+            id=key.id,
+            prefix=key.prefix,
+            role=key.role,
+            name=key.name,
+            authorities=tuple(key.authorities),
+            subject_code=code,
+            created_at=key.created_at,
+            last_used_at=key.last_used_at,
+            expires_at=key.expires_at,
+            revoked_at=key.revoked_at,
+        )
+        for key, code in (await session.execute(stmt)).all()
+    ]

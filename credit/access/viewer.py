@@ -9,12 +9,15 @@ from credit.enums import Role
 
 @dataclass(frozen=True)
 class Viewer:
-    """A role, the key that proved it, and for SUBJECT keys the subject bound to it."""
+    """A role, the key that proved it, for SUBJECT keys the subject bound to it, and for keys of a data
+    provider (or of the credit office for the records it makes itself) the authorities they act for."""
 
     role: Role
     key_id: int | None = None
     subject_id: int | None = None
     name: str = "anonymous"
+    #: The authorities (认定单位) the key acts for: it writes and decides their records only.
+    authorities: frozenset[str] = frozenset()
 
     @property
     def label(self) -> str:

@@ -20,7 +20,7 @@ import datetime as dt
 
 from sqlalchemy.exc import IntegrityError
 
-from credit.access.policy import Capability, require, require_for_subject
+from credit.access.policy import Capability, require, require_decider, require_for_subject
 from credit.access.viewer import Viewer
 from credit.clock import now
 from credit.enums import ObjectionOutcome, ObjectionStatus, RecordStatus
@@ -30,6 +30,7 @@ from credit.models import Objection
 from credit.outbox.work import UnitOfWork
 from credit.platform.config import Settings
 from credit.rules.calendar import correction_due_on, objection_due_on
+from credit.rules.decisions import office_decides
 from credit.rules.flags import effective_status
 from credit.text import clean_text, required_text
 
@@ -67,6 +68,9 @@ async def file_objection(
         filed_at=now(),
         due_on=objection_due_on(today, settings.objection_reply_working_days),
         filed_by=viewer.key_id,
+        # Where the office only tracks (a court's listing), the objection goes to the record's
+        # authority for verification; the subject reads where it went (`referredTo`).
+        referred_to=None if office_decides(record.category) else record.authority,
     )
     try:
         async with session.begin_nested():
@@ -90,10 +94,12 @@ async def resolve_objection(
     today: dt.date,
     settings: Settings,
 ) -> Objection:
-    """Answer a pending objection (credit office only); the record's status follows the outcome."""
-    require(viewer, Capability.CREDIT_OFFICE, "resolveObjection")
+    """Answer a pending objection (its record's authority, or the office where the decision table lets
+    it: `credit.access.policy.may_decide`); the record's status follows the outcome."""
+    require(viewer, Capability.DECIDE_ON_RECORDS, "resolveObjection")
     text = clean_text(note, "note", required=False)
     record, objection = await lock_with_record(work.session, Objection, objection_id, "no objection with this id")
+    require_decider(viewer, record.authority, record.category, "resolveObjection")
     if objection.status is not ObjectionStatus.PENDING:
         raise InvalidRequest("this objection was already resolved; an answer is final")
     objection.status = ObjectionStatus.RESOLVED

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from credit.access.policy import Capability, require, require_for_subject
+from credit.access.policy import Capability, require, require_decider, require_for_subject
 from credit.access.viewer import Viewer
 from credit.clock import now
 from credit.enums import RecordCategory, RecordStatus, RepairStatus
@@ -74,11 +74,12 @@ async def decide_credit_repair(
     work: UnitOfWork, viewer: Viewer, repair_id: int, approve: bool, note: str | None, today: dt.date
 ) -> CreditRepair:
     """Approve (the record becomes REPAIRED) or reject (nothing changes) a pending application."""
-    require(viewer, Capability.CREDIT_OFFICE, "decideCreditRepair")
+    require(viewer, Capability.DECIDE_ON_RECORDS, "decideCreditRepair")
     text = clean_text(note, "note", required=False)
     record, repair = await lock_with_record(
         work.session, CreditRepair, repair_id, "no credit repair application with this id"
     )
+    require_decider(viewer, record.authority, record.category, "decideCreditRepair")
     if repair.status is not RepairStatus.PENDING:
         raise InvalidRequest(f"this application was already decided ({repair.status.value}); a decision is final")
     target: RecordStatus | None = None

@@ -11,12 +11,12 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit.access.viewer import Viewer
 from credit.clock import now
-from credit.enums import ObjectionStatus, RecordStatus, RepairStatus
+from credit.enums import ObjectionStatus, RecordCategory, RecordStatus, RepairStatus
 from credit.errors import NotFoundError
 from credit.models import CreditRecord, CreditRepair, Objection, RecordEvent
 from credit.outbox.queue import touch_subjects
@@ -99,6 +99,7 @@ async def log_change(
         at=now(),
         actor=viewer.label,
         actor_key_id=viewer.key_id,
+        actor_authority=record.authority if record.authority in viewer.authorities else None,
         action=action,
         from_status=from_status.value,
         to_status=record.status.value,
@@ -108,3 +109,35 @@ async def log_change(
     await touch_subjects(work, [record.subject_id], action, record_id=record.id)
     await work.session.flush()
     return event
+
+
+async def pending_objections(
+    session: AsyncSession, authorities: Sequence[str] | None, categories: Sequence[RecordCategory]
+) -> Sequence[tuple[Objection, CreditRecord]]:
+    """Pending objections, oldest due first, with their records: all of them (`authorities` None), or
+    those on records of `authorities` or of `categories` (what a key may decide)."""
+    stmt = (
+        select(Objection, CreditRecord)
+        .join(CreditRecord, CreditRecord.id == Objection.record_id)
+        .where(Objection.status == ObjectionStatus.PENDING)
+        .order_by(Objection.due_on, Objection.id)
+    )
+    if authorities is not None:
+        stmt = stmt.where(or_(CreditRecord.authority.in_(authorities), CreditRecord.category.in_(categories)))
+    return [(objection, record) for objection, record in (await session.execute(stmt)).all()]
+
+
+async def deletions_between(
+    session: AsyncSession, first: dt.date, last: dt.date
+) -> Sequence[tuple[CreditRecord, dt.datetime]]:
+    """Records whose court deletion (`deleted_on`) falls in [first, last], with when the platform
+    received it (its "deleted" event), oldest first."""
+    received = func.min(RecordEvent.at)
+    stmt = (
+        select(CreditRecord, received)
+        .join(RecordEvent, (RecordEvent.record_id == CreditRecord.id) & (RecordEvent.action == "deleted"))
+        .where(CreditRecord.deleted_on.between(first, last))
+        .group_by(CreditRecord.id)
+        .order_by(CreditRecord.deleted_on, CreditRecord.id)
+    )
+    return [(record, at) for record, at in (await session.execute(stmt)).all()]

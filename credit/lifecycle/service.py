@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from credit.access.policy import Capability, require
+from credit import clock
+from credit.access.policy import Capability, can, require
 from credit.access.viewer import Viewer
 from credit.enums import ObjectionOutcome
+from credit.errors import InvalidRequest
 from credit.lifecycle import objections, repairs, repository
-from credit.models import CreditRepair, Objection, RecordEvent
+from credit.models import CreditRecord, CreditRepair, Objection, RecordEvent
 from credit.outbox.work import unit_of_work
 from credit.platform.runtime import Runtime
+from credit.rules.calendar import working_days_between
 
 
 async def file_objection(runtime: Runtime, viewer: Viewer, record_id: int, reason: str, today: dt.date) -> Objection:
@@ -57,3 +61,48 @@ async def overdue_objections(runtime: Runtime, viewer: Viewer, today: dt.date) -
     require(viewer, Capability.CREDIT_OFFICE, "overdueObjections")
     async with runtime.sessions() as session:
         return await repository.overdue_objections(session, today)
+
+
+async def pending_objections(runtime: Runtime, viewer: Viewer) -> Sequence[tuple[Objection, CreditRecord]]:
+    """The pending objections the viewer has to answer or track, oldest due first: for the credit office
+    all of them (those it only tracks carry `referredTo`), for a key bound to authorities those on
+    its authorities' records."""
+    require(viewer, Capability.DECIDE_ON_RECORDS, "pendingObjections")
+    office = can(viewer, Capability.CREDIT_OFFICE)
+    async with runtime.sessions() as session:
+        return await repository.pending_objections(session, None if office else sorted(viewer.authorities), ())
+
+
+@dataclass(frozen=True, slots=True)
+class ListingDeletion:
+    """A court's deletion of a 失信被执行人 listing and when it reached the public."""
+
+    record: CreditRecord
+    received_at: dt.datetime
+    working_days: int  # from the court's deletion to the day the platform received it
+
+    @property
+    def on_time(self) -> bool:
+        return self.working_days <= DELETION_WORKING_DAYS
+
+
+#: 法释〔2017〕7号 第十条: the court deletes the listing within three working days.
+DELETION_WORKING_DAYS = 3
+
+
+async def listing_deletions(runtime: Runtime, viewer: Viewer, first: dt.date, last: dt.date) -> list[ListingDeletion]:
+    """Court deletions decided in [first, last] and whether each reached the public within three
+    working days of the deletion (the credit office's oversight)."""
+    require(viewer, Capability.CREDIT_OFFICE, "listingDeletions")
+    if last < first:
+        raise InvalidRequest("to is before from")
+    if (last - first).days > 366:
+        raise InvalidRequest("a report covers at most one year")
+    async with runtime.sessions() as session:
+        rows = await repository.deletions_between(session, first, last)
+    result = []
+    for record, received_at in rows:
+        assert record.deleted_on is not None
+        received_on = received_at.astimezone(clock.CHINA).date()
+        result.append(ListingDeletion(record, received_at, working_days_between(record.deleted_on, received_on)))
+    return result

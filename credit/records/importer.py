@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import DBAPIError
 
+from credit.enums import RecordCategory
 from credit.outbox.work import unit_of_work
 from credit.platform.runtime import Runtime
 from credit.records.ingest import Change, Outcome, upsert_records, upsert_subjects
@@ -45,11 +46,14 @@ class Importer:
         runtime: Runtime,
         *,
         actor: str = "import",
+        authorities: frozenset[str] | None = None,
         today: dt.date | None = None,
         on_progress: Callable[[ImportSummary], None] | None = None,
     ) -> None:
         self._runtime = runtime
         self._actor = actor
+        # `creditgraph import --authority A`: the file's records must belong to A (a provider's file).
+        self._authorities = authorities
         self._today = today
         self._on_progress = on_progress
         self.summary = ImportSummary()
@@ -90,8 +94,13 @@ class Importer:
                 [i for i in items if isinstance(i, RecordInput)],
                 vault,
                 actor=self._actor,
+                actor_authorities=self._authorities or frozenset(),
+                scope=self._scope,
                 today=self._today,
             )
+
+    def _scope(self, authority: str, category: RecordCategory) -> bool:
+        return self._authorities is None or authority in self._authorities
 
     async def _flush(self) -> None:
         batch, self._batch, self._keys = self._batch, [], set()

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from credit import clock
-from credit.enums import RecordStatus, SubjectKind
+from credit.enums import RecordCategory, RecordStatus, SubjectKind
 from credit.outbox.queue import enqueue, touch_records
 from credit.outbox.work import UnitOfWork
 from credit.platform.crypto import Vault
@@ -47,6 +47,7 @@ class Problem(StrEnum):
     INVALID = "INVALID"  # it breaks a rule of the input format
     DUPLICATE = "DUPLICATE"  # its key appears earlier in the same batch
     UNKNOWN_SUBJECT = "UNKNOWN_SUBJECT"  # its subjectCode names no imported subject
+    FORBIDDEN = "FORBIDDEN"  # the writer may not write records of its authority
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +171,17 @@ def _facts(item: RecordInput, published_on: dt.date) -> RecordFacts:
         valid_from=item.valid_from,
         valid_until=item.valid_until,
         content=item.content,
+        listing_ground=item.listing_ground,
+        deleted_on=item.deleted_on,
     )
+
+
+#: Whether a writer may write a record of this authority and category (`credit.access.policy.may_write`).
+WriteScope = Callable[[str, RecordCategory], bool]
+OUT_OF_SCOPE = (
+    "authority: another body's record; a key (or an import for an authority) writes only its own "
+    "authorities' records (谁认定、谁负责)"
+)
 
 
 async def upsert_records(
@@ -180,9 +191,14 @@ async def upsert_records(
     *,
     actor: str,
     actor_key_id: int | None = None,
+    actor_authorities: frozenset[str] = frozenset(),
+    scope: WriteScope | None = None,
     today: dt.date | None = None,
 ) -> Outcome:
-    """Insert or update records by (authority, sourceId); (authority, sourceId) unique within the batch."""
+    """Insert or update records by (authority, sourceId); (authority, sourceId) unique within the batch.
+
+    `scope` refuses (FORBIDDEN) the items the writer may not write, before anything is read or
+    written for them; the history records the authority the actor acted for (`actor_authorities`)."""
     outcome = Outcome(results=[Change.UNCHANGED] * len(items))
     if not items:
         return outcome
@@ -194,10 +210,13 @@ async def upsert_records(
     for index, sid, kind, personal_data in await repository.subjects_by_indexes(session, indexes):
         subject_ids[index] = sid
         cleaners[sid] = text_cleaner(vault, kind, personal_data, index)
-    existing = await repository.subjects_of_records(session, [(i.authority, i.source_id) for i in items])
+    existing = await repository.existing_records(session, [(i.authority, i.source_id) for i in items])
     rows: list[dict[str, Any]] = []
     positions: dict[tuple[str, str], int] = {}
     for pos, item in enumerate(items):
+        if scope is not None and not scope(item.authority, item.category):
+            outcome.results[pos] = Refusal(Problem.FORBIDDEN, OUT_OF_SCOPE)
+            continue
         subject_id = subject_ids.get(vault.blind_index(item.subject_code))
         if subject_id is None:
             outcome.results[pos] = Refusal(Problem.UNKNOWN_SUBJECT, UNKNOWN_SUBJECT)
@@ -222,6 +241,9 @@ async def upsert_records(
                 "valid_from": item.valid_from,
                 "valid_until": item.valid_until,
                 "content": clean_content(item.content, clean),
+                "listing_ground": item.listing_ground,
+                "deleted_on": item.deleted_on,
+                "deletion_reason": item.deletion_reason and clean(item.deletion_reason),
                 "disclosure_until": disclosure_period(_facts(item, published_on)).until,
                 "content_hash": _digest(payload),
             }
@@ -237,18 +259,25 @@ async def upsert_records(
         outcome.results[positions[(authority, source_id)]] = Change.CREATED if created else Change.UPDATED
         touched.add((subject_id, rid))
         previous = existing.get((authority, source_id))
-        if previous is not None and previous != subject_id:
-            touched.add((previous, None))
-        events.append(
-            {
-                "record_id": rid,
-                "actor": actor,
-                "actor_key_id": actor_key_id,
-                "action": "created" if created else "updated",
-                "to_status": None,
-                "reason": None if created else f"revision {revision}",
-            }
-        )
+        if previous is not None and previous.subject_id != subject_id:
+            touched.add((previous.subject_id, None))
+        item = items[positions[(authority, source_id)]]
+        happened = [("created", None) if created else ("updated", f"revision {revision}")]
+        if item.deleted_on is not None and (previous is None or previous.deleted_on is None):
+            # The court deleted the listing (法释〔2017〕7号 第十条): it leaves disclosure at once.
+            happened.append(("deleted", f"deleted on {item.deleted_on}: {item.deletion_reason}"))
+        for action, reason in happened:
+            events.append(
+                {
+                    "record_id": rid,
+                    "actor": actor,
+                    "actor_key_id": actor_key_id,
+                    "actor_authority": authority if authority in actor_authorities else None,
+                    "action": action,
+                    "to_status": None,
+                    "reason": reason,
+                }
+            )
     await repository.insert_events(session, events)
     await touch_records(work, touched, "record")
     return outcome

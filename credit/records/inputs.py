@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from credit.enums import RecordCategory, Severity, SubjectKind
+from credit.rules.listings import term_problem
 from credit.subjects.identifiers import InvalidIdentifier, normalize_any_code, normalize_code
 
 _REGION = re.compile(r"^\d{6}$")
@@ -95,8 +96,12 @@ class RecordInput(_Line):
     valid_from: dt.date | None = Field(default=None, alias="validFrom")
     valid_until: dt.date | None = Field(default=None, alias="validUntil")
     content: dict[str, Any] | None = None
+    # 失信被执行人 only (credit.rules.listings): the ground, and the court's deletion of the listing.
+    listing_ground: Annotated[int, Field(ge=1, le=6)] | None = Field(default=None, alias="listingGround")
+    deleted_on: dt.date | None = Field(default=None, alias="deletedOn")
+    deletion_reason: Annotated[str, Field(max_length=500)] | None = Field(default=None, alias="deletionReason")
 
-    @field_validator("source_id", "authority", "title", "decision_number", "list_name")
+    @field_validator("source_id", "authority", "title", "decision_number", "list_name", "deletion_reason")
     @classmethod
     def _text(cls, value: str | None) -> str | None:
         return None if value is None else _clean_text(value)
@@ -117,7 +122,20 @@ class RecordInput(_Line):
             raise ValueError("validUntil is before validFrom")
         if self.severity is not None and self.category is not RecordCategory.ADMINISTRATIVE_PENALTY:
             raise ValueError("severity applies to ADMINISTRATIVE_PENALTY records only")
+        self._court_listing()
         return self
+
+    def _court_listing(self) -> None:
+        court = self.category is RecordCategory.DISHONEST_JUDGMENT_DEBTOR
+        for value, name in ((self.listing_ground, "listingGround"), (self.deleted_on, "deletedOn")):
+            if value is not None and not court:
+                raise ValueError(f"{name} applies to DISHONEST_JUDGMENT_DEBTOR records only")
+        if court and (problem := term_problem(self.decided_on, self.valid_until, self.listing_ground)):
+            raise ValueError(problem)
+        if (self.deleted_on is None) != (self.deletion_reason is None):
+            raise ValueError("deletedOn and deletionReason come together (法释〔2017〕7号 第十条)")
+        if self.deleted_on is not None and self.deleted_on < self.decided_on:
+            raise ValueError("deletedOn is before decidedOn")
 
 
 Line = Annotated[SubjectInput | RecordInput, Field(discriminator="type")]

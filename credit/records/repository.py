@@ -6,7 +6,9 @@ changed, so unchanged lines cost no new revision, no event and no outbox row.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -53,17 +55,28 @@ RECORD_COLUMNS = {
     "valid_from": "date",
     "valid_until": "date",
     "content": "jsonb",
+    "listing_ground": "smallint",
+    "deleted_on": "date",
+    "deletion_reason": "text",
     "disclosure_until": "date",
     "content_hash": "bytea",
 }
 _KEPT_ON_UPDATE = ("authority", "source_id", "published_on")
+# A court's deletion is final (法释〔2017〕7号 第十条): a later line without it (an old file imported
+# again) cannot bring a deleted listing back into disclosure.
+_FINAL_DELETION = {
+    "deleted_on": "COALESCE(records.deleted_on, EXCLUDED.deleted_on)",
+    "deletion_reason": "COALESCE(records.deletion_reason, EXCLUDED.deletion_reason)",
+    "disclosure_until": "CASE WHEN records.deleted_on IS NULL THEN EXCLUDED.disclosure_until"
+    " ELSE LEAST(EXCLUDED.disclosure_until, records.deleted_on - 1) END",
+}
 _RECORD_UPSERT = unnest_insert(
     "records",
     RECORD_COLUMNS,
     "ON CONFLICT ON CONSTRAINT uq_records_authority_source DO UPDATE SET "
     # published_on is the day of first publication: a new revision keeps it, so a record never moves in
     # the disclosure feed's (published_on, id) order (credit/disclosures/feed.py).
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in RECORD_COLUMNS if c not in _KEPT_ON_UPDATE)
+    + ", ".join(f"{c} = {_FINAL_DELETION.get(c, f'EXCLUDED.{c}')}" for c in RECORD_COLUMNS if c not in _KEPT_ON_UPDATE)
     + ", revision = records.revision + 1, updated_at = now()"
     " WHERE records.content_hash <> EXCLUDED.content_hash"
     " RETURNING id, authority, source_id, subject_id, revision",
@@ -72,6 +85,7 @@ EVENT_COLUMNS = {
     "record_id": "bigint",
     "actor": "text",
     "actor_key_id": "bigint",
+    "actor_authority": "text",
     "action": "text",
     "to_status": "text",
     "reason": "text",
@@ -102,19 +116,25 @@ async def subjects_by_indexes(
 
 _EXISTING = text(
     # By the full (authority, source_id) key, so the lookup stays on its unique index.
-    "SELECT r.authority, r.source_id, r.subject_id FROM records r"
+    "SELECT r.authority, r.source_id, r.subject_id, r.deleted_on FROM records r"
     " JOIN unnest(CAST(:authorities AS text[]), CAST(:source_ids AS text[]))"
     " AS k(authority, source_id) ON r.authority = k.authority AND r.source_id = k.source_id"
 )
 
 
-async def subjects_of_records(session: AsyncSession, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """{(authority, sourceId): subject id} of the records that exist."""
+@dataclass(frozen=True, slots=True)
+class Existing:
+    subject_id: int
+    deleted_on: dt.date | None
+
+
+async def existing_records(session: AsyncSession, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Existing]:
+    """{(authority, sourceId): its subject and deletion} of the records that exist."""
     pairs = sorted(set(keys))
     result = await session.execute(
         _EXISTING, {"authorities": [a for a, _ in pairs], "source_ids": [s for _, s in pairs]}
     )
-    return {(a, s): sid for a, s, sid in result.all()}
+    return {(a, s): Existing(sid, deleted_on) for a, s, sid, deleted_on in result.all()}
 
 
 async def upsert_record_rows(
@@ -138,3 +158,9 @@ async def first_subject_with_records(session: AsyncSession) -> int | None:
     """The subject of the oldest record (the demo binds its SUBJECT key to it)."""
     subject_id: int | None = await session.scalar(select(CreditRecord.subject_id).order_by(CreditRecord.id).limit(1))
     return subject_id
+
+
+async def authorities_of_subject(session: AsyncSession, subject_id: int) -> list[str]:
+    """The authorities of a subject's records, sorted."""
+    stmt = select(CreditRecord.authority).where(CreditRecord.subject_id == subject_id).distinct()
+    return sorted((await session.scalars(stmt)).all())

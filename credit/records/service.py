@@ -1,7 +1,10 @@
 """`upsertRecords`: data providers submit records (归集) through the same ingestion as the import.
 
 Each item is validated on its own; the valid ones are written in one unit of work and the invalid
-ones come back as `ItemError`s with their position, so a pipeline can resubmit exactly those.
+ones come back as `ItemError`s with their position, so a pipeline can resubmit exactly those. A key
+writes only the records of the authorities it is bound to (谁认定、谁负责); the credit office writes
+those of the categories the decision table lets it decide (`credit.access.policy.may_write`). Items
+out of scope are refused one by one with FORBIDDEN, before anything is read or written for them.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from credit.access.policy import Capability, require
+from credit.access.policy import Capability, may_write, require
 from credit.access.viewer import Viewer
 from credit.errors import InvalidRequest
 from credit.outbox.work import unit_of_work
@@ -77,6 +80,8 @@ async def submit_records(
                 runtime.vault,
                 actor=viewer.label,
                 actor_key_id=viewer.key_id,
+                actor_authorities=viewer.authorities,
+                scope=lambda authority, category: may_write(viewer, authority, category),
                 today=today,
             )
         for (index, line), result in zip(valid, outcome.results, strict=True):

@@ -35,7 +35,7 @@ import calendar
 import functools
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -264,5 +264,12 @@ def default_disclosure_table() -> DisclosureTable:
 
 
 def disclosure_period(record: RecordFacts, table: DisclosureTable | None = None) -> DisclosurePeriod:
-    """The record's disclosure period under `table` (default: the packaged table)."""
-    return (default_disclosure_table() if table is None else table).period_for(record)
+    """The record's disclosure period under `table` (default: the packaged table). A listing the court
+    deleted (法释〔2017〕7号 第十条) is disclosed no longer: its last day is the day before the deletion."""
+    period = (default_disclosure_table() if table is None else table).period_for(record)
+    if record.deleted_on is not None:
+        last = record.deleted_on - timedelta(days=1)
+        if period.until is None or last < period.until:
+            minimum = period.minimum_until if period.minimum_until is None or period.minimum_until <= last else last
+            return DisclosurePeriod(minimum_until=minimum, until=last)
+    return period

@@ -19,6 +19,8 @@ class RecordFacts:
     `valid_until` is the last day of validity (inclusive); `objection_due_on` is the reply due date
     of the pending objection, if any. `content` is the provider's free-form payload; the rules read
     `content["grade"]` (credit evaluations) and `content["domain"]` (administrative penalties).
+    `listing_ground` is the item of 法释〔2017〕7号 第一条 a 失信被执行人 listing rests on, and
+    `deleted_on` the day the court deleted the listing (第十条): it is not disclosed from that day.
     """
 
     id: int
@@ -32,6 +34,8 @@ class RecordFacts:
     valid_until: date | None = None
     content: Mapping[str, Any] | None = None
     objection_due_on: date | None = None
+    listing_ground: int | None = None
+    deleted_on: date | None = None
 
     def content_text(self, key: str) -> str | None:
         """`content[key]` as a stripped upper-case string, or None when absent or blank."""

@@ -419,7 +419,13 @@ class _Generator:
                     ("有履行能力而拒不履行生效法律文书确定义务", "违反财产报告制度", "违反限制消费令")
                 ),
             }
-            extra |= {"listName": "失信被执行人名单", "validUntil": _add_years(decided, rng.choice((2, 3)))}
+            # 法释〔2017〕7号: the ground is 第一条's item; 第一项 has no term, the others two years (or,
+            # extended, three).
+            ground = {"有履行能力而拒不履行生效法律文书确定义务": 1, "违反财产报告制度": 4, "违反限制消费令": 5}
+            term = rng.choice((2, 3))
+            listing = ground[content["behavior"]]
+            extra |= {"listName": "失信被执行人名单", "listingGround": listing}
+            extra |= {"validUntil": _add_years(decided, term)} if listing != 1 else {}
             extra |= {"content": content}
         elif cat is RC.CREDIT_COMMITMENT:
             kind, bureau, level = rng.choice(vocab.COMMITMENTS)

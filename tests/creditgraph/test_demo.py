@@ -26,7 +26,8 @@ SUBJECTS = 20_000
 SUBJECT_KEYS = {"type", "kind", "code", "name", "formerNames", "regionCode", "legalRepresentative",
                 "registeredOn", "address", "phone"}  # fmt: skip
 RECORD_KEYS = {"type", "sourceId", "authority", "subjectCode", "category", "title", "decisionNumber", "decidedOn",
-               "publishedOn", "severity", "listName", "validFrom", "validUntil", "content"}  # fmt: skip
+               "publishedOn", "severity", "listName", "validFrom", "validUntil", "content",
+               "listingGround"}  # fmt: skip
 _PROVINCES = "11121314152122233132333435363741424344454650515253546162636465"
 PROVINCE_ABBR = dict(
     zip(re.findall("..", _PROVINCES), "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川黔滇藏陕甘青宁新", strict=True)
@@ -224,8 +225,13 @@ def test_dishonest_judgment_debtors(subjects: list[Line], records: list[Line]) -
         region = region_of[record["subjectCode"]]
         assert match.group(1) == record["decidedOn"][:4]
         assert match.group(2) == PROVINCE_ABBR[region[:2]]
-        decided, until = date.fromisoformat(record["decidedOn"]), date.fromisoformat(record["validUntil"])
-        assert 2 * 365 <= (until - decided).days <= 3 * 366
+        # 法释〔2017〕7号 第二条: 第一项 has no term, the others two years (or three, extended).
+        assert record["listingGround"] in (1, 4, 5)
+        assert (record["listingGround"] == 1) == ("validUntil" not in record)
+        if "validUntil" in record:
+            decided, until = date.fromisoformat(record["decidedOn"]), date.fromisoformat(record["validUntil"])
+            assert 2 * 365 <= (until - decided).days <= 3 * 366
+    assert {r["listingGround"] for r in debtors} == {1, 4, 5}
 
 
 def test_lists_and_evaluations(records: list[Line]) -> None:

@@ -4,8 +4,6 @@ under test must be the only one consuming its outbox), emptied before each test.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 
 import orjson
@@ -18,7 +16,6 @@ from credit.platform.config import Settings
 from credit.platform.runtime import Runtime
 from credit.records.importer import Importer
 from creditgraph.demo.generator import generate
-from tests.conftest import ROOT
 from tests.support.faults import dedicated_database, own_runtime, reset, settings_for
 
 
@@ -58,18 +55,3 @@ async def pending(runtime: Runtime) -> list[tuple[int, int, bool, str | None]]:
 async def revision_of(runtime: Runtime, subject_id: int) -> int:
     async with runtime.sessions() as session:
         return int(await session.scalar(select(Subject.revision).where(Subject.id == subject_id)) or 0)
-
-
-def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": str(settings.database_url),
-        "ELASTICSEARCH_URL": str(settings.elasticsearch_url),
-        "CREDITGRAPH_SECRET_KEY": "test-secret-key-not-for-production",
-        "SEARCH_INDEX_PREFIX": settings.search_index_prefix,
-        "CREDITGRAPH_HOME": str(settings.creditgraph_home),
-    }
-    env.pop("REDIS_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "creditgraph.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )

@@ -27,7 +27,8 @@ from indexers.documents import load_documents, read_documents
 from indexers.worker import Indexer
 from indexers.writes import EngineUnavailable, write_documents
 from tests.conftest import free_port, serving, wait_for
-from tests.indexers.conftest import cli, load_demo, pending, revision_of
+from tests.indexers.conftest import load_demo, pending, revision_of
+from tests.support.cli import cli
 from tests.support.faults import compare_index
 
 pytestmark = pytest.mark.integration

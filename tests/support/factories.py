@@ -42,6 +42,10 @@ async def add_subject(runtime: Runtime, n: int, name: str | None = None) -> tupl
     return subject_id, code
 
 
+#: The authority of the records `add_record` submits (a court, for its 失信被执行人 listings).
+AUTHORITY = "常州市测试局"
+
+
 async def add_record(
     runtime: Runtime,
     subject_code: str,
@@ -55,7 +59,7 @@ async def add_record(
     """A record submitted as a provider would (authority 常州市测试局); returns its id."""
     line = {
         "sourceId": source_id,
-        "authority": "常州市测试局",
+        "authority": AUTHORITY,
         "subjectCode": subject_code,
         "category": category,
         "title": f"测试记录 {source_id}",
@@ -72,11 +76,22 @@ async def add_record(
     return record_id
 
 
-async def viewer(runtime: Runtime, role: Role, subject_id: int | None = None, name: str = "tester") -> Viewer:
+async def viewer(
+    runtime: Runtime,
+    role: Role,
+    subject_id: int | None = None,
+    name: str = "tester",
+    authorities: frozenset[str] = frozenset(),
+) -> Viewer:
     """A viewer backed by a real key row (events and objections reference the key)."""
     async with runtime.sessions.begin() as session:
-        row, _ = await insert_key(session, role, name, subject_id=subject_id)
-    return Viewer(role=role, key_id=row.id, subject_id=subject_id, name=name)
+        row, _ = await insert_key(session, role, name, subject_id=subject_id, authorities=sorted(authorities))
+    return Viewer(role=role, key_id=row.id, subject_id=subject_id, name=name, authorities=authorities)
+
+
+async def authority_key(runtime: Runtime, name: str = "authority", authority: str = AUTHORITY) -> Viewer:
+    """The key of the body that made `add_record`'s records (认定单位): it decides about them."""
+    return await viewer(runtime, Role.DATA_PROVIDER, name=name, authorities=frozenset({authority}))
 
 
 async def load_record(runtime: Runtime, record_id: int) -> CreditRecord:

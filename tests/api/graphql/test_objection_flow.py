@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from credit.access.repository import insert_key
 from credit.enums import Role
-from credit.models import Subject
+from credit.models import CreditRecord, Subject
 from credit.platform.runtime import Runtime
 from credit.records.importer import Importer
 from tests.conftest import ApiServer, wait_for
@@ -52,7 +52,7 @@ query($q: String!) {
 
 FILE = """
 mutation($id: ID!, $reason: String!) {
-  fileObjection(recordId: $id, reason: $reason) { id status reason dueOn outcome record { id status } }
+  fileObjection(recordId: $id, reason: $reason) { id status reason dueOn outcome referredTo record { id status } }
 }"""
 
 RESOLVE = """
@@ -60,7 +60,9 @@ mutation($id: ID!, $outcome: ObjectionOutcome!, $note: String) {
   resolveObjection(objectionId: $id, outcome: $outcome, note: $note) { id status outcome record { status } }
 }"""
 
-HISTORY = "query($id: ID!) { recordHistory(recordId: $id) { action actor fromStatus toStatus reason at } }"
+HISTORY = (
+    "query($id: ID!) { recordHistory(recordId: $id) { action actor actorAuthority fromStatus toStatus reason at } }"
+)
 OVERDUE = "{ overdueObjections { id } }"
 
 UPSERT = """
@@ -104,7 +106,7 @@ def debtor_line(n: int, source_id: str) -> dict[str, Any]:
     return {
         "type": "record",
         "sourceId": source_id,
-        "authority": "常州市中级人民法院",
+        "authority": COURT,
         "subjectCode": uscc(n),
         "category": "DISHONEST_JUDGMENT_DEBTOR",
         "title": "失信被执行人",
@@ -113,9 +115,13 @@ def debtor_line(n: int, source_id: str) -> dict[str, Any]:
     }
 
 
-async def key(runtime: Runtime, role: Role, subject_id: int | None = None) -> str:
+COURT = "常州市中级人民法院"
+
+
+async def key(runtime: Runtime, role: Role, subject_id: int | None = None, authorities: tuple[str, ...] = ()) -> str:
     async with runtime.sessions.begin() as session:
-        _, secret = await insert_key(session, role, f"e2e-{role.value.lower()}", subject_id=subject_id)
+        name = f"e2e-{role.value.lower()}"
+        _, secret = await insert_key(session, role, name, subject_id=subject_id, authorities=authorities)
     return secret
 
 
@@ -132,6 +138,7 @@ class TestObjectionFlow:
         code = uscc(1)
         subject_id = await subject_id_of(clean_db, code)
         mine, regulator = await key(clean_db, Role.SUBJECT, subject_id), await key(clean_db, Role.REGULATOR)
+        court = await key(clean_db, Role.DATA_PROVIDER, authorities=(COURT,))
 
         async def punished() -> bool:
             edges = data(await api_server.graphql(PUNISHED, {"q": NAME}))["searchSubjects"]["edges"]
@@ -163,15 +170,16 @@ class TestObjectionFlow:
         # A second objection while the first is pending: a clear BAD_USER_INPUT.
         body = await api_server.graphql(FILE, {"id": record_id, "reason": "再次异议"}, key=mine)
         assert error_code(body) == "BAD_USER_INPUT" and "pending objection" in body["errors"][0]["message"]
-        # The subject may not answer its own objection.
-        body = await api_server.graphql(RESOLVE, {"id": objection["id"], "outcome": "REJECTED"}, key=mine)
-        assert error_code(body) == "FORBIDDEN"
+        # The subject may not answer its own objection, nor may the credit office: the listing is the
+        # court's (谁认定、谁负责), the objection was referred to it.
+        for who in (mine, regulator):
+            body = await api_server.graphql(RESOLVE, {"id": objection["id"], "outcome": "REJECTED"}, key=who)
+            assert error_code(body) == "FORBIDDEN"
+        assert objection["referredTo"] == COURT
 
-        # The regulator rejects the objection: exactly the held flags are enforced again.
+        # The court rejects the objection: exactly the held flags are enforced again.
         resolved = data(
-            await api_server.graphql(
-                RESOLVE, {"id": objection["id"], "outcome": "REJECTED", "note": "核查"}, key=regulator
-            )
+            await api_server.graphql(RESOLVE, {"id": objection["id"], "outcome": "REJECTED", "note": "核查"}, key=court)
         )["resolveObjection"]
         started = time.monotonic()
         assert resolved == {
@@ -184,7 +192,7 @@ class TestObjectionFlow:
         assert {f["code"] for f in profile["activeFlags"]} == flags and profile["heldFlags"] == []
         await wait_for(punished, timeout=1.0)
         print(f"search with the restored punishment after {time.monotonic() - started:.3f} s")
-        body = await api_server.graphql(RESOLVE, {"id": objection["id"], "outcome": "REVOKED"}, key=regulator)
+        body = await api_server.graphql(RESOLVE, {"id": objection["id"], "outcome": "REVOKED"}, key=court)
         assert error_code(body) == "BAD_USER_INPUT" and "already resolved" in body["errors"][0]["message"]
 
         history = data(await api_server.graphql(HISTORY, {"id": record_id}, key=regulator))["recordHistory"]
@@ -194,6 +202,7 @@ class TestObjectionFlow:
             ("objection_resolved", "ACTIVE"),
         ]
         assert history[1]["actor"] == "SUBJECT:e2e-subject" and history[1]["reason"] == "已全部履行"
+        assert (history[2]["actor"], history[2]["actorAuthority"]) == ("DATA_PROVIDER:e2e-data_provider", COURT)
         assert error_code(await api_server.graphql(HISTORY, {"id": record_id}, key=mine)) == "FORBIDDEN"
         assert error_code(await api_server.graphql(HISTORY, {"id": record_id})) == "UNAUTHENTICATED"
         assert data(await api_server.graphql(OVERDUE, key=regulator))["overdueObjections"] == []
@@ -233,18 +242,21 @@ class TestObjectionFlow:
         code = uscc(1)
         mine = await key(clean_db, Role.SUBJECT, await subject_id_of(clean_db, code))
         regulator = await key(clean_db, Role.REGULATOR)
+        court = await key(clean_db, Role.DATA_PROVIDER, authorities=(COURT,))
         record_id = data(await api_server.graphql(PROFILE, {"code": code}))["subject"]["creditProfile"]["records"][
             "edges"
         ][0]["node"]["id"]
         repair = data(await api_server.graphql(APPLY, {"id": record_id, "s": "已履行"}, key=mine))["applyCreditRepair"]
         assert repair["status"] == "PENDING" and repair["decidedAt"] is None and repair["appliedAt"]
         assert repair["record"] == {"id": record_id, "status": "ACTIVE"}
-        assert error_code(await api_server.graphql(DECIDE, {"id": repair["id"], "ok": True}, key=mine)) == "FORBIDDEN"
-        decided = data(await api_server.graphql(DECIDE, {"id": repair["id"], "ok": True}, key=regulator))[
+        for who in (mine, regulator):  # the court decides the repair of its listing
+            body = await api_server.graphql(DECIDE, {"id": repair["id"], "ok": True}, key=who)
+            assert error_code(body) == "FORBIDDEN"
+        decided = data(await api_server.graphql(DECIDE, {"id": repair["id"], "ok": True}, key=court))[
             "decideCreditRepair"
         ]
         assert decided["status"] == "APPROVED" and decided["decidedAt"] and decided["record"] == {"status": "REPAIRED"}
-        body = await api_server.graphql(DECIDE, {"id": repair["id"], "ok": False}, key=regulator)
+        body = await api_server.graphql(DECIDE, {"id": repair["id"], "ok": False}, key=court)
         assert error_code(body) == "BAD_USER_INPUT" and "already decided" in body["errors"][0]["message"]
         profile = data(await api_server.graphql(PROFILE, {"code": code}))["subject"]["creditProfile"]
         assert profile["activeFlags"] == [] and profile["records"]["edges"] == []
@@ -253,7 +265,7 @@ class TestObjectionFlow:
 class TestUpsertRecords:
     async def test_valid_items_accepted_and_bad_ones_reported(self, clean_db: Runtime, api_server: ApiServer) -> None:
         await import_lines(clean_db, [subject_line(1, NAME)])
-        provider = await key(clean_db, Role.DATA_PROVIDER)
+        provider = await key(clean_db, Role.DATA_PROVIDER, authorities=("常州市生态环境局",))
         good = {
             "sourceId": "P-1",
             "authority": "常州市生态环境局",
@@ -272,11 +284,13 @@ class TestUpsertRecords:
             good,  # duplicate (authority, sourceId) within the call
             good | {"sourceId": "P-4", "category": "RED_LIST", "severity": None, "content": None},
             good | {"sourceId": "P-5", "content": [1, 2]},  # content must be an object
+            good | {"sourceId": "P-6", "authority": "常州市市场监督管理局"},  # another authority's record
         ]
         payload = data(await api_server.graphql(UPSERT, {"records": records}, key=provider))["upsertRecords"]
         assert payload["accepted"] == 2
         errors = {e["index"]: e for e in payload["errors"]}
-        assert sorted(errors) == [1, 2, 3, 5]
+        assert sorted(errors) == [1, 2, 3, 5, 6]
+        assert errors[6]["code"] == "FORBIDDEN" and "own authorities" in errors[6]["message"]
         assert errors[1]["code"] == "BAD_USER_INPUT" and "publishedOn" in errors[1]["message"]
         assert errors[2]["code"] == "NOT_FOUND" and errors[2]["sourceId"] == "P-3"
         assert errors[3]["code"] == "BAD_USER_INPUT" and "duplicate of records[0]" in errors[3]["message"]
@@ -288,6 +302,38 @@ class TestUpsertRecords:
         # The same call again changes nothing and is still accepted.
         again = data(await api_server.graphql(UPSERT, {"records": [good]}, key=provider))["upsertRecords"]
         assert again == {"accepted": 1, "errors": []}
+
+    async def test_a_provider_writes_only_its_own_authority(self, clean_db: Runtime, api_server: ApiServer) -> None:
+        """谁认定、谁负责: A's key sending [an A record, a B record] gets one accepted and one FORBIDDEN; B's
+        key sending A's (authority, sourceId) is refused and A's record is unchanged."""
+        await import_lines(clean_db, [subject_line(1, NAME)])
+        a, b = "常州市生态环境局", "常州市市场监督管理局"
+        key_a = await key(clean_db, Role.DATA_PROVIDER, authorities=(a,))
+        key_b = await key(clean_db, Role.DATA_PROVIDER, authorities=(b,))
+        item = {
+            "sourceId": "E-1",
+            "authority": a,
+            "subjectCode": uscc(1),
+            "category": "ADMINISTRATIVE_PENALTY",
+            "title": "超标排放",
+            "decidedOn": (TODAY - dt.timedelta(days=5)).isoformat(),
+            "severity": "SERIOUS",
+        }
+        payload = data(await api_server.graphql(UPSERT, {"records": [item, item | {"authority": b}]}, key=key_a))[
+            "upsertRecords"
+        ]
+        assert payload["accepted"] == 1
+        assert [(e["index"], e["code"]) for e in payload["errors"]] == [(1, "FORBIDDEN")]
+        # B's key rewrites A's record to end it: refused, A's record stays as A sent it.
+        ended = item | {"title": "已撤销", "severity": "MINOR"}
+        payload = data(await api_server.graphql(UPSERT, {"records": [ended]}, key=key_b))["upsertRecords"]
+        assert payload == {"accepted": 0, "errors": [{"index": 0, "sourceId": "E-1", "code": "FORBIDDEN",
+                                                      "message": payload["errors"][0]["message"]}]}  # fmt: skip
+        records = data(await api_server.graphql(PROFILE, {"code": uscc(1)}))["subject"]["creditProfile"]["records"]
+        assert [e["node"]["id"] for e in records["edges"]] and len(records["edges"]) == 1
+        async with clean_db.sessions() as session:
+            titles = (await session.scalars(select(CreditRecord.title).where(CreditRecord.source_id == "E-1"))).all()
+        assert titles == ["超标排放"]
 
     async def test_roles_and_batch_size(self, clean_db: Runtime, api_server: ApiServer) -> None:
         item = {

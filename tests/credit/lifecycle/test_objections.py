@@ -17,8 +17,10 @@ from credit.platform.runtime import Runtime
 from credit.rules.calendar import correction_due_on, objection_due_on
 from credit.rules.flags import FlagSet
 from tests.support.factories import (
+    AUTHORITY,
     add_record,
     add_subject,
+    authority_key,
     events_of,
     load_record,
     outbox_reasons,
@@ -150,15 +152,15 @@ class TestFileObjection:
     async def test_refuses_revoked_and_repaired_records(self, tx: Runtime) -> None:
         subject_id, record_id = await debtor(tx, 1)
         me = await viewer(tx, Role.SUBJECT, subject_id)
-        office = await viewer(tx, Role.REGULATOR)
+        office, court = await viewer(tx, Role.REGULATOR), await authority_key(tx, "court")
         first = await file(tx, me, record_id)
-        await resolve(tx, office, first.id, ObjectionOutcome.REVOKED)
+        await resolve(tx, court, first.id, ObjectionOutcome.REVOKED)
         with pytest.raises(InvalidRequest, match="revoked"):
             await file(tx, me, record_id)
 
         subject_id, record_id = await debtor(tx, 2)
         repair = await service.apply_credit_repair(tx, office, record_id, "已履行", TODAY)
-        await service.decide_credit_repair(tx, office, repair.id, True, None, TODAY)
+        await service.decide_credit_repair(tx, court, repair.id, True, None, TODAY)
         with pytest.raises(InvalidRequest, match="repaired"):
             await file(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
 
@@ -169,10 +171,10 @@ class TestResolveObjection:
         before = await flags(tx, subject_id)
         objection = await file(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
         held = (await flags(tx, subject_id)).held
-        office = await viewer(tx, Role.REGULATOR, name="office")
+        court = await authority_key(tx, "court")
 
         resolved = await service.resolve_objection(
-            tx, office, objection.id, ObjectionOutcome.REJECTED, "核查属实", TODAY
+            tx, court, objection.id, ObjectionOutcome.REJECTED, "核查属实", TODAY
         )
         assert (await outbox_reasons(tx, subject_id))[-1] == "objection_resolved"
 
@@ -181,13 +183,14 @@ class TestResolveObjection:
             ObjectionOutcome.REJECTED,
             "核查属实",
         )
-        assert resolved.resolved_by == office.key_id and resolved.resolved_at is not None
+        assert resolved.resolved_by == court.key_id and resolved.resolved_at is not None
         assert (await load_record(tx, record_id)).status is RecordStatus.ACTIVE
         after = await flags(tx, subject_id)
         assert after == before and after.active == held
         event = (await events_of(tx, record_id))[-1]
         assert (event.action, event.from_status, event.to_status) == ("objection_resolved", "UNDER_OBJECTION", "ACTIVE")
-        assert event.actor == "REGULATOR:office" and "REJECTED" in (event.reason or "")
+        assert event.actor == "DATA_PROVIDER:court" and "REJECTED" in (event.reason or "")
+        assert event.actor_authority == AUTHORITY
 
     async def test_corrected_re_derives_flags_from_the_corrected_record(self, tx: Runtime) -> None:
         subject_id, code = await add_subject(tx, 1)
@@ -198,7 +201,7 @@ class TestResolveObjection:
         objection = await file(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
         # The provider pushes the corrected record (a general, not a serious, penalty).
         await add_record(tx, code, "ADMINISTRATIVE_PENALTY", DECIDED, "P-1", severity="GENERAL", title="处罚")
-        resolved = await resolve(tx, await viewer(tx, Role.REGULATOR), objection.id, ObjectionOutcome.CORRECTED)
+        resolved = await resolve(tx, await authority_key(tx), objection.id, ObjectionOutcome.CORRECTED)
         assert resolved.outcome is ObjectionOutcome.CORRECTED
         assert (await load_record(tx, record_id)).status is RecordStatus.ACTIVE
         assert await flags(tx, subject_id) == FlagSet(active=(), held=())
@@ -209,34 +212,51 @@ class TestResolveObjection:
     async def test_revoked_removes_the_record_for_good(self, tx: Runtime) -> None:
         subject_id, record_id = await debtor(tx)
         objection = await file(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
-        await resolve(tx, await viewer(tx, Role.ADMIN), objection.id, ObjectionOutcome.REVOKED)
+        await resolve(tx, await authority_key(tx), objection.id, ObjectionOutcome.REVOKED)
         assert (await load_record(tx, record_id)).status is RecordStatus.REVOKED
         assert await flags(tx, subject_id) == FlagSet(active=(), held=())
 
     async def test_refuses_resolving_a_resolved_objection(self, tx: Runtime) -> None:
         subject_id, record_id = await debtor(tx)
         objection = await file(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
-        office = await viewer(tx, Role.REGULATOR)
-        await resolve(tx, office, objection.id, ObjectionOutcome.REJECTED)
+        court = await authority_key(tx)
+        await resolve(tx, court, objection.id, ObjectionOutcome.REJECTED)
         with pytest.raises(InvalidRequest, match="already resolved"):
-            await resolve(tx, office, objection.id, ObjectionOutcome.REVOKED)
+            await resolve(tx, court, objection.id, ObjectionOutcome.REVOKED)
         assert (await load_record(tx, record_id)).status is RecordStatus.ACTIVE
 
     async def test_a_new_objection_may_follow_a_resolved_one(self, tx: Runtime) -> None:
         subject_id, record_id = await debtor(tx)
         me = await viewer(tx, Role.SUBJECT, subject_id)
         first = await file(tx, me, record_id)
-        await resolve(tx, await viewer(tx, Role.REGULATOR), first.id, ObjectionOutcome.REJECTED)
+        await resolve(tx, await authority_key(tx), first.id, ObjectionOutcome.REJECTED)
         second = await file(tx, me, record_id, "新的证据")
         assert second.id != first.id and second.status is ObjectionStatus.PENDING
 
-    @pytest.mark.parametrize("role", [Role.SUBJECT, Role.DATA_PROVIDER, Role.FINANCIAL_INSTITUTION])
-    async def test_only_the_credit_office_resolves(self, tx: Runtime, role: Role) -> None:
+    @pytest.mark.parametrize(
+        "role", [Role.SUBJECT, Role.DATA_PROVIDER, Role.FINANCIAL_INSTITUTION, Role.REGULATOR, Role.ADMIN]
+    )
+    async def test_only_the_court_resolves_an_objection_to_its_listing(self, tx: Runtime, role: Role) -> None:
         subject_id, record_id = await debtor(tx)
         objection = await file(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
-        who = await viewer(tx, role, subject_id if role is Role.SUBJECT else None)
+        other = frozenset({"另一个法院"}) if role is Role.DATA_PROVIDER else frozenset()
+        who = await viewer(tx, role, subject_id if role is Role.SUBJECT else None, authorities=other)
         with pytest.raises(NotAllowed):
             await resolve(tx, who, objection.id, ObjectionOutcome.REVOKED)
+        assert (await load_record(tx, record_id)).status is RecordStatus.UNDER_OBJECTION
+
+    async def test_an_objection_to_a_court_listing_is_referred_to_the_court(self, tx: Runtime) -> None:
+        subject_id, record_id = await debtor(tx)
+        objection = await file(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
+        assert objection.referred_to == AUTHORITY
+
+    async def test_the_office_answers_where_the_decision_table_lets_it(self, tx: Runtime) -> None:
+        subject_id, code = await add_subject(tx, 7)
+        record_id = await add_record(tx, code, "ADMINISTRATIVE_LICENSE", DECIDED, "L-7", title="许可")
+        objection = await file(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
+        assert objection.referred_to is None  # the office answers it itself
+        resolved = await resolve(tx, await viewer(tx, Role.REGULATOR), objection.id, ObjectionOutcome.REJECTED)
+        assert resolved.outcome is ObjectionOutcome.REJECTED
 
     async def test_refuses_an_unknown_objection(self, tx: Runtime) -> None:
         with pytest.raises(NotFoundError):
@@ -246,20 +266,14 @@ class TestResolveObjection:
         subject_id, record_id = await debtor(tx)
         objection = await file(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
         with pytest.raises(InvalidRequest, match="note"):
-            await resolve(tx, await viewer(tx, Role.REGULATOR), objection.id, ObjectionOutcome.REJECTED, "n" * 2001)
+            await resolve(tx, await authority_key(tx), objection.id, ObjectionOutcome.REJECTED, "n" * 2001)
 
 
 class TestRecordHistory:
     async def test_lists_every_change_with_who_and_why(self, tx: Runtime) -> None:
         subject_id, record_id = await debtor(tx)
         objection = await file(tx, await viewer(tx, Role.SUBJECT, subject_id, name="co"), record_id, "理由")
-        await resolve(
-            tx,
-            await viewer(tx, Role.REGULATOR, name="office"),
-            objection.id,
-            ObjectionOutcome.REJECTED,
-            "驳回",
-        )
+        await resolve(tx, await authority_key(tx, "court"), objection.id, ObjectionOutcome.REJECTED, "驳回")
         office = await viewer(tx, Role.REGULATOR)
         history = await service.record_history(tx, office, record_id)
         assert [(e.action, e.to_status) for e in history] == [
@@ -267,7 +281,8 @@ class TestRecordHistory:
             ("objection_filed", "UNDER_OBJECTION"),
             ("objection_resolved", "ACTIVE"),
         ]
-        assert [e.actor for e in history] == ["test", "SUBJECT:co", "REGULATOR:office"]
+        assert [e.actor for e in history] == ["test", "SUBJECT:co", "DATA_PROVIDER:court"]
+        assert [e.actor_authority for e in history] == [None, None, AUTHORITY]
         assert history[1].reason == "理由" and "驳回" in (history[2].reason or "")
         assert all(e.at is not None for e in history)
 
@@ -284,9 +299,29 @@ class TestOverdueObjections:
         _, recent = await debtor(tx, 3)
         late_objection = await file(tx, office, late)
         answered_objection = await file(tx, office, answered)
-        await resolve(tx, office, answered_objection.id, ObjectionOutcome.REJECTED)
+        await resolve(tx, await authority_key(tx), answered_objection.id, ObjectionOutcome.REJECTED)
         await file(tx, office, recent, today=dt.date(2025, 3, 20))
         due = late_objection.due_on
         assert await service.overdue_objections(tx, office, due) == []
         overdue = await service.overdue_objections(tx, office, due + dt.timedelta(days=1))
         assert [o.id for o in overdue] == [late_objection.id]
+
+
+class TestPendingObjections:
+    async def test_each_deciding_body_sees_its_own_the_office_sees_all(self, tx: Runtime) -> None:
+        subject_id, court_record = await debtor(tx, 1)
+        _, code = await add_subject(tx, 2)
+        other_record = await add_record(tx, code, "ADMINISTRATIVE_LICENSE", DECIDED, "L-2")
+        other_record_row = await load_record(tx, other_record)
+        me = await viewer(tx, Role.SUBJECT, subject_id)
+        office = await viewer(tx, Role.REGULATOR)
+        on_court = await file(tx, me, court_record)
+        on_licence = await file(tx, office, other_record)
+        assert other_record_row.authority == AUTHORITY  # both records are the test authority's
+        court = await authority_key(tx)
+        stranger = await authority_key(tx, "stranger", authority="另一个机关")
+        assert [o.id for o, _ in await service.pending_objections(tx, court)] == [on_court.id, on_licence.id]
+        assert await service.pending_objections(tx, stranger) == []
+        assert {o.id for o, _ in await service.pending_objections(tx, office)} == {on_court.id, on_licence.id}
+        with pytest.raises(NotAllowed):
+            await service.pending_objections(tx, me)

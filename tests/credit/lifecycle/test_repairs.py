@@ -17,6 +17,7 @@ from credit.rules.flags import FlagSet, in_public_disclosure
 from tests.support.factories import (
     add_record,
     add_subject,
+    authority_key,
     events_of,
     load_record,
     outbox_reasons,
@@ -91,7 +92,7 @@ class TestApplyCreditRepair:
         first = await apply(tx, me, record_id)
         with pytest.raises(InvalidRequest, match="pending repair"):
             await apply(tx, me, record_id)
-        await decide(tx, await viewer(tx, Role.REGULATOR), first.id, approve=False)
+        await decide(tx, await authority_key(tx), first.id, approve=False)
         assert (await apply(tx, me, record_id)).id != first.id  # after a rejection, again
 
     async def test_refuses_a_record_under_objection(self, tx: Runtime) -> None:
@@ -106,9 +107,9 @@ class TestApplyCreditRepair:
         me = await viewer(tx, Role.SUBJECT, subject_id)
         with pytest.raises(InvalidRequest, match=r"not in public disclosure.*EXPIRED"):
             await apply(tx, me, record_id, today=dt.date(2026, 1, 1))
-        office = await viewer(tx, Role.REGULATOR)
+        court = await authority_key(tx)
         objection = await service.file_objection(tx, me, record_id, "异议", TODAY)
-        await service.resolve_objection(tx, office, objection.id, ObjectionOutcome.REVOKED, None, TODAY)
+        await service.resolve_objection(tx, court, objection.id, ObjectionOutcome.REVOKED, None, TODAY)
         with pytest.raises(InvalidRequest, match=r"not in public disclosure.*REVOKED"):
             await apply(tx, me, record_id)
 
@@ -145,11 +146,11 @@ class TestDecideCreditRepair:
         subject_id, record_id = await record_of(tx, "DISHONEST_JUDGMENT_DEBTOR")
         assert (await flags(tx, subject_id)).active
         repair = await apply(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
-        office = await viewer(tx, Role.REGULATOR, name="office")
-        decided = await service.decide_credit_repair(tx, office, repair.id, True, "同意修复", TODAY)
+        court = await authority_key(tx, "court")
+        decided = await service.decide_credit_repair(tx, court, repair.id, True, "同意修复", TODAY)
         assert (await outbox_reasons(tx, subject_id))[-1] == "repair_approved"
         assert decided.status is RepairStatus.APPROVED and decided.decided_at is not None
-        assert decided.decided_by == office.key_id and decided.note == "同意修复"
+        assert decided.decided_by == court.key_id and decided.note == "同意修复"
         record = await load_record(tx, record_id)
         assert record.status is RecordStatus.REPAIRED and not in_public_disclosure(record.facts(), TODAY)
         assert await flags(tx, subject_id) == FlagSet(active=(), held=())
@@ -160,7 +161,7 @@ class TestDecideCreditRepair:
         subject_id, record_id = await record_of(tx, "DISHONEST_JUDGMENT_DEBTOR")
         before = await flags(tx, subject_id)
         repair = await apply(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
-        decided = await decide(tx, await viewer(tx, Role.ADMIN), repair.id, approve=False, note="材料不足")
+        decided = await decide(tx, await authority_key(tx), repair.id, approve=False, note="材料不足")
         assert decided.status is RepairStatus.REJECTED
         assert (await load_record(tx, record_id)).status is RecordStatus.ACTIVE
         assert await flags(tx, subject_id) == before
@@ -170,10 +171,10 @@ class TestDecideCreditRepair:
     async def test_a_decided_repair_cannot_be_decided_again(self, tx: Runtime, first: bool) -> None:
         subject_id, record_id = await record_of(tx, "DISHONEST_JUDGMENT_DEBTOR")
         repair = await apply(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
-        office = await viewer(tx, Role.REGULATOR)
-        await decide(tx, office, repair.id, approve=first)
+        court = await authority_key(tx)
+        await decide(tx, court, repair.id, approve=first)
         with pytest.raises(InvalidRequest, match="already decided"):
-            await decide(tx, office, repair.id, approve=not first)
+            await decide(tx, court, repair.id, approve=not first)
         status = (await load_record(tx, record_id)).status
         assert status is (RecordStatus.REPAIRED if first else RecordStatus.ACTIVE)
 
@@ -182,18 +183,22 @@ class TestDecideCreditRepair:
         me = await viewer(tx, Role.SUBJECT, subject_id)
         repair = await apply(tx, me, record_id)
         await service.file_objection(tx, me, record_id, "异议", TODAY)
-        office = await viewer(tx, Role.REGULATOR)
+        court = await authority_key(tx)
         with pytest.raises(InvalidRequest, match="pending objection"):
-            await decide(tx, office, repair.id, approve=True)
-        assert (await decide(tx, office, repair.id, approve=False)).status is RepairStatus.REJECTED
+            await decide(tx, court, repair.id, approve=True)
+        assert (await decide(tx, court, repair.id, approve=False)).status is RepairStatus.REJECTED
 
-    @pytest.mark.parametrize("role", [Role.SUBJECT, Role.DATA_PROVIDER, Role.JOURNALIST])
-    async def test_only_the_credit_office_decides(self, tx: Runtime, role: Role) -> None:
-        subject_id, record_id = await record_of(tx, "DISHONEST_JUDGMENT_DEBTOR")
-        repair = await apply(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
-        who = await viewer(tx, role, subject_id if role is Role.SUBJECT else None)
+    @pytest.mark.parametrize("category", ["DISHONEST_JUDGMENT_DEBTOR", "BLACK_LIST", "ADMINISTRATIVE_PENALTY"])
+    @pytest.mark.parametrize("role", [Role.SUBJECT, Role.DATA_PROVIDER, Role.JOURNALIST, Role.REGULATOR, Role.ADMIN])
+    async def test_only_the_authority_decides(self, tx: Runtime, role: Role, category: str) -> None:
+        """谁认定、谁负责: the body that made the record decides its repair; the office only tracks."""
+        subject_id, record_id = await record_of(tx, category, listName="名单" if category == "BLACK_LIST" else None)
+        repair = await apply(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id, today=dt.date(2026, 3, 1))
+        other = frozenset({"另一个机关"}) if role is Role.DATA_PROVIDER else frozenset()
+        who = await viewer(tx, role, subject_id if role is Role.SUBJECT else None, authorities=other)
         with pytest.raises(NotAllowed):
             await decide(tx, who, repair.id, approve=True)
+        assert (await decide(tx, await authority_key(tx), repair.id, approve=True)).status is RepairStatus.APPROVED
 
     async def test_refuses_an_unknown_repair(self, tx: Runtime) -> None:
         with pytest.raises(NotFoundError):

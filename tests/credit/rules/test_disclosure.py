@@ -84,9 +84,13 @@ POLICY_TABLE = [
         period(date(2024, 12, 31), date(2024, 12, 31)),
         id="minimum never after the end",
     ),
-    # 失信被执行人: two years (法释〔2017〕7号), or the court's stated term.
+    # 失信被执行人: no default end (法释〔2017〕7号 第二条 has no term for 第一项): the court's stated term, or
+    # until the court deletes the listing.
+    pytest.param(record(RecordCategory.DISHONEST_JUDGMENT_DEBTOR), period(None, None), id="judgment debtor default"),
     pytest.param(
-        record(RecordCategory.DISHONEST_JUDGMENT_DEBTOR), period(None, date(2026, 5, 10)), id="judgment debtor default"
+        record(RecordCategory.DISHONEST_JUDGMENT_DEBTOR, deleted_on=date(2025, 1, 7)),
+        period(None, date(2025, 1, 6)),
+        id="judgment debtor deleted by the court",
     ),
     pytest.param(
         record(RecordCategory.DISHONEST_JUDGMENT_DEBTOR, valid_until=date(2029, 5, 10)),

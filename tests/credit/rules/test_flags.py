@@ -99,13 +99,19 @@ class TestDeriveFlags:
         assert effective_status(listed, date(2025, 3, 2)) is RecordStatus.EXPIRED
         assert derive_flags([listed], date(2025, 3, 2)) == FlagSet(active=(), held=())
 
-    def test_expiry_of_default_disclosure_period(self) -> None:
-        listed = judgment_debtor(decided_on=date(2022, 6, 1))  # two years by default
-        assert effective_status(listed, date(2024, 6, 1)) is RecordStatus.ACTIVE
-        assert effective_status(listed, date(2024, 6, 2)) is RecordStatus.EXPIRED
-        objected = dataclasses.replace(listed, status=RecordStatus.UNDER_OBJECTION)
+    def test_a_court_listing_lasts_until_its_term_or_its_deletion(self) -> None:
+        listed = judgment_debtor(decided_on=date(2022, 6, 1))  # no term: in force until the court deletes it
+        assert effective_status(listed, date(2030, 6, 2)) is RecordStatus.ACTIVE
+        termed = dataclasses.replace(listed, valid_until=date(2024, 6, 1))
+        assert effective_status(termed, date(2024, 6, 1)) is RecordStatus.ACTIVE
+        assert effective_status(termed, date(2024, 6, 2)) is RecordStatus.EXPIRED
+        objected = dataclasses.replace(termed, status=RecordStatus.UNDER_OBJECTION)
         assert effective_status(objected, date(2024, 6, 2)) is RecordStatus.EXPIRED
         assert derive_flags([objected], date(2024, 6, 2)).held == ()
+        deleted = dataclasses.replace(listed, deleted_on=date(2025, 3, 3))
+        assert effective_status(deleted, date(2025, 3, 2)) is RecordStatus.ACTIVE
+        assert effective_status(deleted, date(2025, 3, 3)) is RecordStatus.EXPIRED
+        assert derive_flags([deleted], date(2025, 3, 3)) == FlagSet(active=(), held=())
 
     def test_future_valid_from_brings_nothing_yet(self) -> None:
         future = record(RecordCategory.BLACK_LIST, valid_from=date(2025, 4, 1))
