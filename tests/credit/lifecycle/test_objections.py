@@ -144,7 +144,8 @@ class TestFileObjection:
             await file(tx, await viewer(tx, Role.REGULATOR), 999_999)
 
     async def test_refuses_an_expired_record(self, tx: Runtime) -> None:
-        subject_id, record_id = await debtor(tx)  # two years: disclosed until 2027-02-20
+        subject_id, code = await add_subject(tx, 1)
+        record_id = await add_record(tx, code, "DISHONEST_JUDGMENT_DEBTOR", DECIDED, "DJD-T", validUntil="2027-02-20")
         me = await viewer(tx, Role.SUBJECT, subject_id)
         with pytest.raises(InvalidRequest, match="disclosure period has ended"):
             await file(tx, me, record_id, today=dt.date(2027, 2, 21))
