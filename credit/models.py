@@ -159,6 +159,11 @@ class Objection(Base):
             unique=True,
             postgresql_where=text("status = 'PENDING'"),
         ),
+        Index(
+            "ix_objections_awaiting_correction",
+            "record_id",
+            postgresql_where=text("outcome = 'CORRECTED' AND corrected_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -174,12 +179,26 @@ class Objection(Base):
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     # The body the objection was referred to for verification (the court, for its own listings).
     referred_to: Mapped[str | None] = mapped_column(Text)
+    # Who answered: the authority the deciding key acted for, or the credit office. The written reply
+    # (书面答复) is `note`.
+    answered_by: Mapped[str | None] = mapped_column(Text)
+    # The revision of the record it disputes: a later objection to the same revision after a rejection
+    # repeats it (no new grounds in the record itself).
+    record_revision: Mapped[int | None] = mapped_column(Integer)
+    # Whether the objection holds the record's joint measures: a repeated objection without new grounds
+    # does not, until its deciding body grants a hold.
+    holds: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    hold_granted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # A CORRECTED outcome: the corrected revision is due by `correction_due_on` and arrived at `corrected_at`.
+    correction_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    corrected_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CreditRepair(Base):
     """A 信用修复 application: the subject asks to end a record's disclosure early."""
 
     __tablename__ = "repairs"
+    __table_args__ = (Index("ix_repairs_applied_at", "applied_at"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), nullable=False, index=True)
@@ -190,6 +209,15 @@ class CreditRepair(Base):
     note: Mapped[str | None] = mapped_column(Text)
     applied_by: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    # The signed 信用修复承诺书, and its text with personal data masked (信用修复承诺公示).
+    commitment_text: Mapped[str | None] = mapped_column(Text)
+    commitment_signed_by: Mapped[str | None] = mapped_column(Text)
+    commitment_signed_on: Mapped[dt.date | None] = mapped_column(Date)
+    commitment_public_text: Mapped[str | None] = mapped_column(Text)
+    # References to the proof that the obligations are performed (履行完毕的证明材料).
+    evidence: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
+    decision_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    decided_by_authority: Mapped[str | None] = mapped_column(Text)
 
 
 class RecordEvent(Base):

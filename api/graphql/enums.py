@@ -17,6 +17,14 @@ from credit.enums import (
     Severity,
     SubjectKind,
 )
+from credit.lifecycle.objections import Addressee
+
+strawberry.enum(
+    Addressee,
+    name="ObjectionAddressee",
+    description="To whom an objection is addressed: the credit office (信用办) or the record's authority (认定部门).",
+)
+ObjectionAddressee = Addressee
 
 for _enum in (
     SubjectKind,
@@ -35,6 +43,7 @@ for _enum in (
 __all__ = [
     "CheckPurpose",
     "FlagKind",
+    "ObjectionAddressee",
     "ObjectionOutcome",
     "ObjectionStatus",
     "RecordCategory",

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.enums import ObjectionOutcome, RecordStatus
+from api.graphql.enums import ObjectionAddressee, ObjectionOutcome, RecordStatus
 from api.graphql.errors import id_argument
 from api.graphql.permissions import IsAuthenticated, needs
 from api.graphql.types import CreditRecord, Objection
@@ -94,6 +94,16 @@ class ListingDeletion:
         return self.entry.on_time
 
 
+@strawberry.type(description="The credit office's backlog: objections and repair applications, counted.")
+class LifecycleBacklog:
+    pending_replies: int = strawberry.field(description="Objections awaiting their written reply.")
+    overdue_replies: int = strawberry.field(description="Of those, past their 15-working-day due date.")
+    pending_corrections: int = strawberry.field(description="CORRECTED objections awaiting the corrected record.")
+    overdue_corrections: int = strawberry.field(description="Of those, past their 5-working-day due date.")
+    pending_repairs: int = strawberry.field(description="Repair applications awaiting their decision.")
+    overdue_repairs: int = strawberry.field(description="Of those, past their 10-working-day due date.")
+
+
 @strawberry.type
 class ObjectionQuery:
     @strawberry.field(
@@ -104,6 +114,32 @@ class ObjectionQuery:
         context = info.context
         rows = await service.overdue_objections(context.runtime, context.viewer, context.today)
         return [Objection(row=row) for row in rows]
+
+    @strawberry.field(
+        description="Objections answered CORRECTED whose corrected record has not arrived by its due date "
+        "(5 working days), the longest overdue first (credit office).",
+        permission_classes=[IsAuthenticated, OFFICE],
+    )
+    async def overdue_corrections(self, info: Info[Context, None]) -> list[Objection]:
+        context = info.context
+        rows = await service.overdue_corrections(context.runtime, context.viewer, context.today)
+        return [Objection(row=row) for row in rows]
+
+    @strawberry.field(
+        description="What the credit office tracks, counted (credit office).",
+        permission_classes=[IsAuthenticated, OFFICE],
+    )
+    async def lifecycle_backlog(self, info: Info[Context, None]) -> LifecycleBacklog:
+        context = info.context
+        counts = await service.backlog(context.runtime, context.viewer, context.today)
+        return LifecycleBacklog(
+            pending_replies=counts.pending_replies,
+            overdue_replies=counts.overdue_replies,
+            pending_corrections=counts.pending_corrections,
+            overdue_corrections=counts.overdue_corrections,
+            pending_repairs=counts.pending_repairs,
+            overdue_repairs=counts.overdue_repairs,
+        )
 
     @strawberry.field(
         description="Pending objections the key has to answer, oldest due first: for a key bound to authorities "
@@ -144,15 +180,36 @@ class ObjectionQuery:
 @strawberry.type
 class ObjectionMutation:
     @strawberry.mutation(
-        description="Object to a record (SUBJECT for its own records, or the credit office); "
-        "its punishment measures are held until the objection is resolved.",
+        description="Object to a record (SUBJECT for its own records, or the credit office), addressed to the "
+        "credit office or to the record's authority (认定部门); a court's listing, a black list or a penalty "
+        "goes to its authority whatever is asked (referredTo). While it is verified the record's joint "
+        "measures are held (heldFlags), unless it repeats an objection already answered REJECTED for the same "
+        "record: then it holds nothing until its deciding body grants a hold (grantObjectionHold).",
         permission_classes=[IsAuthenticated, FOR_SUBJECT],
     )
-    async def file_objection(self, info: Info[Context, None], record_id: strawberry.ID, reason: str) -> Objection:
+    async def file_objection(
+        self,
+        info: Info[Context, None],
+        record_id: strawberry.ID,
+        reason: str,
+        addressed_to: ObjectionAddressee = ObjectionAddressee.CREDIT_OFFICE,
+    ) -> Objection:
         context = info.context
         key = id_argument(record_id, "recordId")
-        row = await service.file_objection(context.runtime, context.viewer, key, reason, context.today)
+        row = await service.file_objection(context.runtime, context.viewer, key, reason, context.today, addressed_to)
         return Objection(row=row)
+
+    @strawberry.mutation(
+        description="Grant a repeated objection the hold, for new grounds: the record's joint measures are held "
+        "while it is verified (its deciding body).",
+        permission_classes=[IsAuthenticated, DECIDER],
+    )
+    async def grant_objection_hold(
+        self, info: Info[Context, None], objection_id: strawberry.ID, note: str | None = None
+    ) -> Objection:
+        context = info.context
+        key = id_argument(objection_id, "objectionId")
+        return Objection(row=await service.grant_objection_hold(context.runtime, context.viewer, key, note))
 
     @strawberry.mutation(
         description="Answer a pending objection: REJECTED, CORRECTED or REVOKED. The record's authority answers "

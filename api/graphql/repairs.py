@@ -8,12 +8,16 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.enums import RepairStatus
-from api.graphql.errors import id_argument
+from api.graphql.cursors import check_first, decode, encode
+from api.graphql.enums import RecordCategory, RepairStatus
+from api.graphql.errors import BadUserInput, id_argument
 from api.graphql.permissions import IsAuthenticated, needs
-from api.graphql.types import CreditRecord
+from api.graphql.types import CreditRecord, PageInfo, Subject
 from credit.access.policy import Capability
 from credit.lifecycle import service
+from credit.lifecycle.objections import may_read_answer
+from credit.lifecycle.repairs import Commitment
+from credit.models import CreditRecord as RecordRow
 from credit.models import CreditRepair as CreditRepairRow
 
 
@@ -43,24 +47,172 @@ class CreditRepair:
 
     @strawberry.field
     async def record(self, info: Info[Context, None]) -> CreditRecord:
+        return CreditRecord(row=await self._record(info))
+
+    async def _record(self, info: Info[Context, None]) -> RecordRow:
         row = await info.context.loaders.record_by_id.load(self.row.record_id)
         assert row is not None  # a foreign key guarantees it
-        return CreditRecord(row=row)
+        return row
+
+    @strawberry.field(
+        description="The signed commitment (信用修复承诺书); for the applicant, its deciding body and the credit "
+        "office (the public reads commitments, masked, in repairCommitments)."
+    )
+    async def commitment(self, info: Info[Context, None]) -> RepairCommitment | None:
+        row = self.row
+        if row.commitment_text is None or row.commitment_signed_by is None or row.commitment_signed_on is None:
+            return None
+        if not may_read_answer(info.context.viewer, await self._record(info)):
+            return None
+        return RepairCommitment(
+            text=row.commitment_text, signed_by=row.commitment_signed_by, signed_on=row.commitment_signed_on
+        )
+
+    @strawberry.field(
+        description="References to the proof that the obligations are performed; for the applicant, its deciding "
+        "body and the credit office (empty for everyone else)."
+    )
+    async def evidence(self, info: Info[Context, None]) -> list[str]:
+        return list(self.row.evidence) if may_read_answer(info.context.viewer, await self._record(info)) else []
+
+    @strawberry.field(
+        description="When the decision is due: 10 working days after the application (国办发〔2025〕22号)."
+    )
+    def decision_due_on(self) -> dt.date | None:
+        return self.row.decision_due_on
+
+    @strawberry.field(description="The authority that decided, or null when the credit office did.")
+    def decided_by_authority(self) -> str | None:
+        return self.row.decided_by_authority
+
+
+@strawberry.type(description="A signed 信用修复承诺书.")
+class RepairCommitment:
+    text: str
+    signed_by: str
+    signed_on: dt.date
+
+
+@strawberry.input(description="A signed 信用修复承诺书: what the applicant commits to, who signed it and when.")
+class RepairCommitmentInput:
+    text: str
+    signed_by: str = strawberry.field(description="The signatory (for an organisation, its legal representative).")
+    signed_on: dt.date
+
+
+@strawberry.type(description="A published repair commitment (信用修复承诺公示), without personal data.")
+class PublishedCommitment:
+    row: strawberry.Private[CreditRepairRow]
+    record_row: strawberry.Private[RecordRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field(description="The subject that committed (masked for natural persons, as everywhere).")
+    async def subject(self, info: Info[Context, None]) -> Subject:
+        row = await info.context.loaders.subject_by_id.load(self.record_row.subject_id)
+        assert row is not None  # a foreign key guarantees it
+        return Subject(row=row)
+
+    @strawberry.field(description="The category of the repaired record.")
+    def category(self) -> RecordCategory:
+        return self.record_row.category
+
+    @strawberry.field(description="The record's deciding authority.")
+    def authority(self) -> str:
+        return self.record_row.authority
+
+    @strawberry.field(description="The commitment, natural persons' personal data masked.")
+    def text(self) -> str:
+        return self.row.commitment_public_text or ""
+
+    @strawberry.field
+    def signed_on(self) -> dt.date | None:
+        return self.row.commitment_signed_on
+
+    @strawberry.field
+    def applied_at(self) -> dt.datetime:
+        return self.row.applied_at
+
+    @strawberry.field
+    def status(self) -> RepairStatus:
+        return self.row.status
+
+
+@strawberry.type
+class PublishedCommitmentEdge:
+    cursor: str
+    node: PublishedCommitment
+
+
+@strawberry.type
+class PublishedCommitmentConnection:
+    edges: list[PublishedCommitmentEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class RepairQuery:
+    @strawberry.field(
+        description="信用修复承诺公示: the commitments of credit repair applications, newest first (public; natural "
+        "persons' personal data masked)."
+    )
+    async def repair_commitments(
+        self, info: Info[Context, None], first: int | None = 20, after: str | None = None
+    ) -> PublishedCommitmentConnection:
+        size = check_first(20 if first is None else first)
+        before = None
+        if after is not None:
+            (value,) = decode("commitment", after, 1)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise BadUserInput("unknown cursor")
+            before = value
+        rows, more = await service.repair_commitments(info.context.runtime, size, before)
+        edges = [
+            PublishedCommitmentEdge(
+                cursor=encode("commitment", [repair.id]), node=PublishedCommitment(row=repair, record_row=record)
+            )
+            for repair, record in rows
+        ]
+        return PublishedCommitmentConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=more,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
 
 
 @strawberry.type
 class RepairMutation:
     @strawberry.mutation(
         description="Apply for the repair of a punishment record once its minimum disclosure period "
-        "has passed (SUBJECT for its own records, or the credit office).",
+        "has passed (SUBJECT for its own records, or the credit office). The application carries the signed "
+        "commitment (信用修复承诺书) and references to the proof that the obligations are performed: without "
+        "them it is refused (BAD_USER_INPUT). Its deciding body answers within 10 working days.",
         permission_classes=[IsAuthenticated, needs(Capability.ACT_FOR_SUBJECT)],
     )
     async def apply_credit_repair(
-        self, info: Info[Context, None], record_id: strawberry.ID, statement: str
+        self,
+        info: Info[Context, None],
+        record_id: strawberry.ID,
+        statement: str,
+        commitment: RepairCommitmentInput | None = None,
+        evidence: list[str] | None = None,
     ) -> CreditRepair:
         context = info.context
         key = id_argument(record_id, "recordId")
-        row = await service.apply_credit_repair(context.runtime, context.viewer, key, statement, context.today)
+        signed = (
+            Commitment(text=commitment.text, signed_by=commitment.signed_by, signed_on=commitment.signed_on)
+            if commitment is not None
+            else None
+        )
+        row = await service.apply_credit_repair(
+            context.runtime, context.viewer, key, statement, context.today, signed, evidence or []
+        )
         return CreditRepair(row=row)
 
     @strawberry.mutation(

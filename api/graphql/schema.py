@@ -13,7 +13,7 @@ from api.graphql.disclosures import DisclosureQuery, DisclosureSubscription
 from api.graphql.errors import ErrorCodes
 from api.graphql.objections import ObjectionMutation, ObjectionQuery
 from api.graphql.records import RecordMutation
-from api.graphql.repairs import RepairMutation
+from api.graphql.repairs import RepairMutation, RepairQuery
 from api.graphql.search import SearchQuery
 from api.graphql.subjects import SubjectQuery
 from api.guard.query import GuardedSchema, GuardPolicy, QueryGuard
@@ -21,7 +21,7 @@ from credit.platform.config import Settings
 
 
 @strawberry.type
-class Query(SubjectQuery, SearchQuery, ObjectionQuery, CheckQuery, DisclosureQuery):
+class Query(SubjectQuery, SearchQuery, ObjectionQuery, CheckQuery, DisclosureQuery, RepairQuery):
     pass
 
 

@@ -21,7 +21,10 @@ from api.graphql.enums import (
     SubjectKind,
 )
 from api.graphql.errors import Forbidden
+from credit.access.policy import Capability, can
+from credit.enums import RecordStatus as StoredStatus
 from credit.enums import Role
+from credit.lifecycle.objections import may_read_answer
 from credit.models import CreditRecord as RecordRow
 from credit.models import Objection as ObjectionRow
 from credit.models import Subject as SubjectRow
@@ -76,9 +79,45 @@ class Objection:
 
     @strawberry.field(description="The disputed record.")
     async def record(self, info: Info[Context, None]) -> CreditRecord:
+        return CreditRecord(row=await self._record(info))
+
+    async def _record(self, info: Info[Context, None]) -> RecordRow:
         row = await info.context.loaders.record_by_id.load(self.row.record_id)
         assert row is not None  # a foreign key guarantees it
-        return CreditRecord(row=row)
+        return row
+
+    async def _readable(self, info: Info[Context, None]) -> bool:
+        return may_read_answer(info.context.viewer, await self._record(info))
+
+    @strawberry.field(
+        description="The written reply (书面答复) of the body that answered; for the subject it concerns, its "
+        "deciding bodies and the credit office (null for everyone else)."
+    )
+    async def reply(self, info: Info[Context, None]) -> str | None:
+        return self.row.note if await self._readable(info) else None
+
+    @strawberry.field(description="When the objection was answered.")
+    def resolved_at(self) -> dt.datetime | None:
+        return self.row.resolved_at
+
+    @strawberry.field(description="Who answered: the record's authority, or 信用办 (the credit office).")
+    def answered_by(self) -> str | None:
+        return self.row.answered_by
+
+    @strawberry.field(
+        description="Whether the objection holds the record's joint measures while it is verified. A repeated "
+        "objection to a record already answered REJECTED holds nothing until its deciding body grants a hold."
+    )
+    def holds(self) -> bool:
+        return self.row.holds
+
+    @strawberry.field(description="CORRECTED: the day the corrected record is due (5 working days after the answer).")
+    def correction_due_on(self) -> dt.date | None:
+        return self.row.correction_due_on
+
+    @strawberry.field(description="CORRECTED: when the corrected record arrived (null while it is awaited).")
+    def corrected_at(self) -> dt.datetime | None:
+        return self.row.corrected_at
 
 
 @strawberry.type
@@ -252,11 +291,14 @@ class CreditProfile:
         if profile is None:
             return record_connection([], first, 0, after is not None)
         facts = profile.facts()
+        # A revoked record was never to be disclosed: only the credit office's audit trail keeps it.
+        office = can(context.viewer, Capability.CREDIT_OFFICE)
         shown = sorted(
             (
                 record
                 for record, fact in zip(profile.records, facts, strict=True)
                 if (include_inactive or in_public_disclosure(fact, context.today))
+                and (office or record.status is not StoredStatus.REVOKED)
                 and (not categories or record.category in categories)
             ),
             key=lambda r: (r.published_on, r.id),

@@ -8,7 +8,8 @@ one after the other and each sees the other's result; every status change is wri
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import func, or_, select
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit.access.viewer import Viewer
 from credit.clock import now
-from credit.enums import ObjectionStatus, RecordCategory, RecordStatus, RepairStatus
+from credit.enums import ObjectionOutcome, ObjectionStatus, RecordCategory, RecordStatus, RepairStatus
 from credit.errors import NotFoundError
 from credit.models import CreditRecord, CreditRepair, Objection, RecordEvent
 from credit.outbox.queue import touch_subjects
@@ -80,9 +81,22 @@ async def overdue_objections(session: AsyncSession, today: dt.date) -> Sequence[
     return (await session.scalars(stmt)).all()
 
 
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a change, as the record's history names it: a viewer's key, or an import."""
+
+    label: str
+    key_id: int | None = None
+    authorities: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, viewer: Viewer) -> Actor:
+        return cls(viewer.label, viewer.key_id, viewer.authorities)
+
+
 async def log_change(
     work: UnitOfWork,
-    viewer: Viewer,
+    actor: Actor,
     record: CreditRecord,
     *,
     action: str,
@@ -97,9 +111,9 @@ async def log_change(
     event = RecordEvent(
         record_id=record.id,
         at=now(),
-        actor=viewer.label,
-        actor_key_id=viewer.key_id,
-        actor_authority=record.authority if record.authority in viewer.authorities else None,
+        actor=actor.label,
+        actor_key_id=actor.key_id,
+        actor_authority=record.authority if record.authority in actor.authorities else None,
         action=action,
         from_status=from_status.value,
         to_status=record.status.value,
@@ -141,3 +155,121 @@ async def deletions_between(
         .order_by(CreditRecord.deleted_on, CreditRecord.id)
     )
     return [(record, at) for record, at in (await session.execute(stmt)).all()]
+
+
+async def rejected_before(session: AsyncSession, record: CreditRecord) -> bool:
+    """Whether an objection to this revision of the record was already REJECTED (a new objection then
+    repeats it, without new grounds)."""
+    stmt = select(Objection.id).where(
+        Objection.record_id == record.id,
+        Objection.record_revision == record.revision,
+        Objection.outcome == ObjectionOutcome.REJECTED,
+    )
+    return await session.scalar(stmt.limit(1)) is not None
+
+
+async def awaiting_correction(session: AsyncSession, record_id: int, *, other_than: int | None = None) -> bool:
+    stmt = select(Objection.id).where(
+        Objection.record_id == record_id,
+        Objection.outcome == ObjectionOutcome.CORRECTED,
+        Objection.corrected_at.is_(None),
+    )
+    if other_than is not None:
+        stmt = stmt.where(Objection.id != other_than)
+    return await session.scalar(stmt.limit(1)) is not None
+
+
+async def awaiting_corrections(
+    session: AsyncSession, record_ids: Iterable[int]
+) -> Sequence[tuple[CreditRecord, Objection]]:
+    """The CORRECTED objections still awaiting their record's corrected revision, with the records,
+    locked (record first, as every lifecycle command)."""
+    ids = sorted(set(record_ids))
+    if not ids:
+        return []
+    waiting = select(Objection.record_id).where(
+        Objection.record_id.in_(ids), Objection.outcome == ObjectionOutcome.CORRECTED, Objection.corrected_at.is_(None)
+    )
+    records = {
+        r.id: r
+        for r in (
+            await session.scalars(
+                select(CreditRecord).where(CreditRecord.id.in_(waiting)).order_by(CreditRecord.id).with_for_update()
+            )
+        ).all()
+    }
+    if not records:
+        return []
+    stmt = (
+        select(Objection)
+        .where(
+            Objection.record_id.in_(list(records)),
+            Objection.outcome == ObjectionOutcome.CORRECTED,
+            Objection.corrected_at.is_(None),
+        )
+        .order_by(Objection.record_id, Objection.id)
+        .with_for_update()
+    )
+    return [(records[o.record_id], o) for o in (await session.scalars(stmt)).all()]
+
+
+async def overdue_corrections(session: AsyncSession, today: dt.date) -> Sequence[Objection]:
+    """CORRECTED objections whose corrected revision is overdue (due before `today`), longest overdue first."""
+    stmt = (
+        select(Objection)
+        .where(
+            Objection.outcome == ObjectionOutcome.CORRECTED,
+            Objection.corrected_at.is_(None),
+            Objection.correction_due_on < today,
+        )
+        .order_by(Objection.correction_due_on, Objection.id)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    pending_replies: int
+    overdue_replies: int
+    pending_corrections: int
+    overdue_corrections: int
+    pending_repairs: int
+    overdue_repairs: int
+
+
+async def backlog(session: AsyncSession, today: dt.date) -> Backlog:
+    pending = Objection.status == ObjectionStatus.PENDING
+    awaiting = (Objection.outcome == ObjectionOutcome.CORRECTED) & Objection.corrected_at.is_(None)
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(pending),
+                func.count().filter(pending & (Objection.due_on < today)),
+                func.count().filter(awaiting),
+                func.count().filter(awaiting & (Objection.correction_due_on < today)),
+            ).select_from(Objection)
+        )
+    ).one()
+    waiting = CreditRepair.status == RepairStatus.PENDING
+    repairs = (
+        await session.execute(
+            select(func.count().filter(waiting), func.count().filter(waiting & (CreditRepair.decision_due_on < today)))
+        )
+    ).one()
+    return Backlog(*(int(v) for v in (*row, *repairs)))
+
+
+async def commitments(
+    session: AsyncSession, limit: int, before_id: int | None
+) -> Sequence[tuple[CreditRepair, CreditRecord]]:
+    """Repair applications with a commitment, newest first, with their records."""
+    stmt = (
+        select(CreditRepair, CreditRecord)
+        .join(CreditRecord, CreditRecord.id == CreditRepair.record_id)
+        .where(CreditRepair.commitment_public_text.is_not(None), CreditRecord.status != RecordStatus.REVOKED)
+        .order_by(CreditRepair.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        stmt = stmt.where(CreditRepair.id < before_id)
+    return [(repair, record) for repair, record in (await session.execute(stmt)).all()]

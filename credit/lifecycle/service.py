@@ -17,15 +17,29 @@ from credit.access.viewer import Viewer
 from credit.enums import ObjectionOutcome
 from credit.errors import InvalidRequest
 from credit.lifecycle import objections, repairs, repository
+from credit.lifecycle.objections import Addressee
+from credit.lifecycle.repairs import Commitment
 from credit.models import CreditRecord, CreditRepair, Objection, RecordEvent
 from credit.outbox.work import unit_of_work
 from credit.platform.runtime import Runtime
 from credit.rules.calendar import working_days_between
 
 
-async def file_objection(runtime: Runtime, viewer: Viewer, record_id: int, reason: str, today: dt.date) -> Objection:
+async def file_objection(
+    runtime: Runtime,
+    viewer: Viewer,
+    record_id: int,
+    reason: str,
+    today: dt.date,
+    addressed_to: Addressee = Addressee.CREDIT_OFFICE,
+) -> Objection:
     async with unit_of_work(runtime) as work:
-        return await objections.file_objection(work, viewer, record_id, reason, today, runtime.settings)
+        return await objections.file_objection(work, viewer, record_id, reason, today, runtime.settings, addressed_to)
+
+
+async def grant_objection_hold(runtime: Runtime, viewer: Viewer, objection_id: int, note: str | None) -> Objection:
+    async with unit_of_work(runtime) as work:
+        return await objections.grant_hold(work, viewer, objection_id, note)
 
 
 async def resolve_objection(
@@ -36,10 +50,18 @@ async def resolve_objection(
 
 
 async def apply_credit_repair(
-    runtime: Runtime, viewer: Viewer, record_id: int, statement: str, today: dt.date
+    runtime: Runtime,
+    viewer: Viewer,
+    record_id: int,
+    statement: str,
+    today: dt.date,
+    commitment: Commitment | None = None,
+    evidence: Sequence[str] = (),
 ) -> CreditRepair:
     async with unit_of_work(runtime) as work:
-        return await repairs.apply_credit_repair(work, viewer, record_id, statement, today)
+        return await repairs.apply_credit_repair(
+            work, viewer, record_id, statement, today, runtime.settings, runtime.vault, commitment, evidence
+        )
 
 
 async def decide_credit_repair(
@@ -61,6 +83,30 @@ async def overdue_objections(runtime: Runtime, viewer: Viewer, today: dt.date) -
     require(viewer, Capability.CREDIT_OFFICE, "overdueObjections")
     async with runtime.sessions() as session:
         return await repository.overdue_objections(session, today)
+
+
+async def overdue_corrections(runtime: Runtime, viewer: Viewer, today: dt.date) -> Sequence[Objection]:
+    """CORRECTED objections whose corrected revision has not arrived by its due date (the credit office)."""
+    require(viewer, Capability.CREDIT_OFFICE, "overdueCorrections")
+    async with runtime.sessions() as session:
+        return await repository.overdue_corrections(session, today)
+
+
+async def backlog(runtime: Runtime, viewer: Viewer, today: dt.date) -> repository.Backlog:
+    """What the credit office tracks, counted: pending and overdue replies, corrections and repair decisions."""
+    require(viewer, Capability.CREDIT_OFFICE, "lifecycleBacklog")
+    async with runtime.sessions() as session:
+        return await repository.backlog(session, today)
+
+
+async def repair_commitments(
+    runtime: Runtime, first: int, before_id: int | None
+) -> tuple[Sequence[tuple[CreditRepair, CreditRecord]], bool]:
+    """信用修复承诺公示: the commitments of repair applications, newest first, public (personal data
+    masked when they were made); whether more follow."""
+    async with runtime.sessions() as session:
+        rows = await repository.commitments(session, first + 1, before_id)
+    return rows[:first], len(rows) > first
 
 
 async def pending_objections(runtime: Runtime, viewer: Viewer) -> Sequence[tuple[Objection, CreditRecord]]:

@@ -9,7 +9,11 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from credit.rules.calendar import CORRECTION_WORKING_DAYS, OBJECTION_REPLY_WORKING_DAYS
+from credit.rules.calendar import (
+    CORRECTION_WORKING_DAYS,
+    OBJECTION_REPLY_WORKING_DAYS,
+    REPAIR_DECISION_WORKING_DAYS,
+)
 
 
 class Environment(StrEnum):
@@ -37,6 +41,7 @@ class Settings(BaseSettings):
     search_index_prefix: str = Field(default="", alias="SEARCH_INDEX_PREFIX")
     objection_reply_working_days: int = OBJECTION_REPLY_WORKING_DAYS
     correction_working_days: int = CORRECTION_WORKING_DAYS
+    repair_decision_working_days: int = REPAIR_DECISION_WORKING_DAYS
     # Connections of one process: `db_pool_size` kept open, as many again opened under load.
     db_pool_size: int = 10
     # What the API workers of one `serve --workers N` may open together; each worker gets its share

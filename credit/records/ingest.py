@@ -16,6 +16,8 @@ import orjson
 
 from credit import clock
 from credit.enums import RecordCategory, RecordStatus, SubjectKind
+from credit.lifecycle.objections import corrections_arrived
+from credit.lifecycle.repository import Actor
 from credit.outbox.queue import enqueue, touch_records
 from credit.outbox.work import UnitOfWork
 from credit.platform.crypto import Vault
@@ -280,4 +282,7 @@ async def upsert_records(
             )
     await repository.insert_events(session, events)
     await touch_records(work, touched, "record")
+    # A new revision of a record found wrong (a CORRECTED objection) is its correction.
+    updated = [rid for rid, _, _, _, revision in changed if revision > 1]
+    await corrections_arrived(work, updated, Actor(actor, actor_key_id, actor_authorities))
     return outcome

@@ -26,6 +26,8 @@ _ONE_DAY = timedelta(days=1)
 #: working days, a record found wrong is corrected within 5.
 OBJECTION_REPLY_WORKING_DAYS = 15
 CORRECTION_WORKING_DAYS = 5
+#: A credit repair application is answered within 10 working days (国办发〔2025〕22号 四、明确信用修复办理期限).
+REPAIR_DECISION_WORKING_DAYS = 10
 
 
 @functools.cache

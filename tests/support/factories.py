@@ -7,11 +7,13 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete, select
+from stdnum.cn import ric as stdnum_ric
 from stdnum.cn import uscc as stdnum_uscc
 
 from credit.access.repository import insert_key
 from credit.access.viewer import Viewer
 from credit.enums import Role
+from credit.lifecycle.repairs import Commitment
 from credit.models import CreditRecord, OutboxEntry, RecordEvent, Subject
 from credit.outbox.work import unit_of_work
 from credit.platform.runtime import Runtime
@@ -133,3 +135,48 @@ async def purge_outbox(runtime: Runtime) -> None:
     """
     async with runtime.sessions.begin() as session:
         await session.execute(delete(OutboxEntry))
+
+
+PLEDGE = "本单位承诺已纠正失信行为、履行法定义务，所提交材料真实有效。"
+
+
+def commitment(today: dt.date, text: str = PLEDGE) -> Commitment:
+    """A signed 信用修复承诺书, as a repair application carries it."""
+    return Commitment(text=text, signed_by="王经理", signed_on=today)
+
+
+#: References to the proof that the obligations are performed.
+EVIDENCE = ["罚款缴纳凭证 No.2025-001"]
+
+
+PERSON_NAME = "李建国"
+PERSON_PHONE = "13912345678"
+PERSON_ADDRESS = "江苏省常州市天宁区青洋北路18号"
+
+
+def resident_id(serial: int = 123) -> str:
+    """A valid resident ID number, distinct for each `serial`."""
+    body = f"32040219900521{serial:03d}"
+    return body + stdnum_ric.calc_check_digit(body + "0")
+
+
+async def add_person(
+    runtime: Runtime,
+    code: str,
+    name: str = PERSON_NAME,
+    former: list[str] | None = None,
+    phone: str = PERSON_PHONE,
+    address: str = PERSON_ADDRESS,
+) -> int:
+    """A natural person (name, phone and address encrypted, masked in the clear columns); returns its id."""
+    line: dict[str, Any] = {"type": "subject", "kind": "NATURAL_PERSON", "code": code, "name": name}
+    line |= {"regionCode": "320402", "phone": phone, "address": address, "formerNames": former or []}
+    item = parse_line(orjson.dumps(line))
+    assert isinstance(item, SubjectInput)
+    async with unit_of_work(runtime) as work:
+        await upsert_subjects(work, [item], runtime.vault)
+        subject_id = await work.session.scalar(
+            select(Subject.id).where(Subject.code_index == runtime.vault.blind_index(code))
+        )
+    assert subject_id is not None
+    return subject_id

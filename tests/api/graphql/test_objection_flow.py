@@ -71,9 +71,13 @@ mutation($records: [RecordInput!]!) {
 }"""
 
 APPLY = """
-mutation($id: ID!, $s: String!) {
-  applyCreditRepair(recordId: $id, statement: $s) { id status statement appliedAt decidedAt record { id status } }
+mutation($id: ID!, $s: String!, $c: RepairCommitmentInput, $e: [String!]) {
+  applyCreditRepair(recordId: $id, statement: $s, commitment: $c, evidence: $e) {
+    id status statement appliedAt decidedAt decisionDueOn commitment { text signedBy } record { id status }
+  }
 }"""
+COMMITMENT = {"text": "本单位承诺已履行全部义务。", "signedBy": "王经理", "signedOn": TODAY.isoformat()}
+EVIDENCE = ["(2025)苏04执123号 结案通知书"]
 
 DECIDE = """
 mutation($id: ID!, $ok: Boolean!) {
@@ -246,15 +250,33 @@ class TestObjectionFlow:
         record_id = data(await api_server.graphql(PROFILE, {"code": code}))["subject"]["creditProfile"]["records"][
             "edges"
         ][0]["node"]["id"]
-        repair = data(await api_server.graphql(APPLY, {"id": record_id, "s": "已履行"}, key=mine))["applyCreditRepair"]
+        # Without the signed commitment (信用修复承诺书) an application is refused, with what is missing.
+        body = await api_server.graphql(APPLY, {"id": record_id, "s": "已履行", "e": EVIDENCE}, key=mine)
+        assert error_code(body) == "BAD_USER_INPUT" and "信用修复承诺书" in body["errors"][0]["message"]
+        applied = {"id": record_id, "s": "已履行", "c": COMMITMENT, "e": EVIDENCE}
+        repair = data(await api_server.graphql(APPLY, applied, key=mine))["applyCreditRepair"]
+        assert repair["commitment"] == {"text": COMMITMENT["text"], "signedBy": "王经理"} and repair["decisionDueOn"]
         assert repair["status"] == "PENDING" and repair["decidedAt"] is None and repair["appliedAt"]
         assert repair["record"] == {"id": record_id, "status": "ACTIVE"}
         for who in (mine, regulator):  # the court decides the repair of its listing
             body = await api_server.graphql(DECIDE, {"id": repair["id"], "ok": True}, key=who)
             assert error_code(body) == "FORBIDDEN"
+
+        async def punished() -> bool:
+            edges = data(await api_server.graphql(PUNISHED, {"q": NAME}))["searchSubjects"]["edges"]
+            return bool(edges)
+
+        await wait_for(punished, timeout=10)
         decided = data(await api_server.graphql(DECIDE, {"id": repair["id"], "ok": True}, key=court))[
             "decideCreditRepair"
         ]
+        started = time.monotonic()
+
+        async def lifted() -> bool:
+            return not await punished()
+
+        await wait_for(lifted, timeout=1.0)  # the approved repair lifts the measures within a second
+        print(f"\nsearch without the repaired punishment after {time.monotonic() - started:.3f} s")
         assert decided["status"] == "APPROVED" and decided["decidedAt"] and decided["record"] == {"status": "REPAIRED"}
         body = await api_server.graphql(DECIDE, {"id": repair["id"], "ok": False}, key=court)
         assert error_code(body) == "BAD_USER_INPUT" and "already decided" in body["errors"][0]["message"]
@@ -356,3 +378,78 @@ class TestUpsertRecords:
         assert error_code(body) == "BAD_USER_INPUT" and "at most 500" in body["errors"][0]["message"]
         payload = data(await api_server.graphql(UPSERT, {"records": many[:500]}, key=regulator))["upsertRecords"]
         assert payload == {"accepted": 500, "errors": []}
+
+
+SUBJECT_OBJECTIONS = """
+query($code: String!) {
+  subject(code: $code) {
+    creditProfile {
+      heldFlags { code }
+      activeFlags { code }
+      records { edges { node { id status objections {
+        id status outcome holds reply answeredBy resolvedAt correctionDueOn correctedAt referredTo
+      } } } }
+    }
+  }
+}"""
+
+
+class TestObjectionLifecycle:
+    async def test_the_subject_reads_the_answer_and_corrections_are_held_until_they_arrive(
+        self, clean_db: Runtime, api_server: ApiServer
+    ) -> None:
+        penalty = debtor_line(1, "P-1") | {
+            "category": "ADMINISTRATIVE_PENALTY",
+            "authority": "常州市生态环境局",
+            "severity": "SERIOUS",
+        }
+        await import_lines(clean_db, [subject_line(1, NAME), penalty])
+        code = uscc(1)
+        mine = await key(clean_db, Role.SUBJECT, await subject_id_of(clean_db, code))
+        agency = await key(clean_db, Role.DATA_PROVIDER, authorities=("常州市生态环境局",))
+        profile = data(await api_server.graphql(SUBJECT_OBJECTIONS, {"code": code}, key=mine))["subject"]
+        record_id = profile["creditProfile"]["records"]["edges"][0]["node"]["id"]
+        objection = data(await api_server.graphql(FILE, {"id": record_id, "reason": "处罚等级有误"}, key=mine))
+        objection_id = objection["fileObjection"]["id"]
+        answer = {"id": objection_id, "outcome": "CORRECTED", "note": "经核查，应为一般处罚，将于5个工作日内更正"}
+        data(await api_server.graphql(RESOLVE, answer, key=agency))
+
+        # The subject reads the written answer, who gave it and when the correction is due; the wrong
+        # record's measures stay held meanwhile.
+        mine_view = data(await api_server.graphql(SUBJECT_OBJECTIONS, {"code": code}, key=mine))["subject"]
+        [seen] = mine_view["creditProfile"]["records"]["edges"][0]["node"]["objections"]
+        assert (seen["outcome"], seen["reply"], seen["answeredBy"]) == ("CORRECTED", answer["note"], "常州市生态环境局")
+        assert seen["resolvedAt"] and seen["correctionDueOn"] and seen["correctedAt"] is None
+        assert [f["code"] for f in mine_view["creditProfile"]["heldFlags"]] == ["P_KEY_SUPERVISION"]
+        assert mine_view["creditProfile"]["activeFlags"] == []
+        # The public reads that there is an objection, not the reply.
+        public = data(await api_server.graphql(SUBJECT_OBJECTIONS, {"code": code}))["subject"]
+        [public_seen] = public["creditProfile"]["records"]["edges"][0]["node"]["objections"]
+        assert public_seen["reply"] is None and public_seen["outcome"] == "CORRECTED"
+
+        # The agency pushes the corrected record: the measures follow it (a general penalty brings none).
+        corrected = {k: v for k, v in penalty.items() if k != "type"} | {"severity": "GENERAL"}
+        assert (
+            data(await api_server.graphql(UPSERT, {"records": [corrected]}, key=agency))["upsertRecords"]["accepted"]
+            == 1
+        )
+        after = data(await api_server.graphql(SUBJECT_OBJECTIONS, {"code": code}, key=mine))["subject"]
+        assert after["creditProfile"]["heldFlags"] == [] and after["creditProfile"]["activeFlags"] == []
+        [settled] = after["creditProfile"]["records"]["edges"][0]["node"]["objections"]
+        assert settled["correctedAt"] and after["creditProfile"]["records"]["edges"][0]["node"]["status"] == "ACTIVE"
+
+    async def test_a_second_objection_after_a_rejection_holds_nothing(
+        self, clean_db: Runtime, api_server: ApiServer
+    ) -> None:
+        await import_lines(clean_db, [subject_line(1, NAME), debtor_line(1, "DJD-1")])
+        code = uscc(1)
+        mine = await key(clean_db, Role.SUBJECT, await subject_id_of(clean_db, code))
+        court = await key(clean_db, Role.DATA_PROVIDER, authorities=(COURT,))
+        profile = data(await api_server.graphql(PROFILE, {"code": code}))["subject"]["creditProfile"]
+        record_id = profile["records"]["edges"][0]["node"]["id"]
+        first = data(await api_server.graphql(FILE, {"id": record_id, "reason": "已履行"}, key=mine))["fileObjection"]
+        data(await api_server.graphql(RESOLVE, {"id": first["id"], "outcome": "REJECTED", "note": "未履行"}, key=court))
+        again = data(await api_server.graphql(FILE, {"id": record_id, "reason": "已履行"}, key=mine))["fileObjection"]
+        assert again["status"] == "PENDING" and again["record"]["status"] == "ACTIVE"
+        profile = data(await api_server.graphql(PROFILE, {"code": code}))["subject"]["creditProfile"]
+        assert profile["heldFlags"] == [] and profile["activeFlags"]

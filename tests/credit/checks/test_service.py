@@ -4,54 +4,31 @@ of a natural person's identifiers in the free text of its records (`credit.recor
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import orjson
 import pytest
 from sqlalchemy import func, select
-from stdnum.cn import ric
 
 from credit.access.viewer import Viewer
 from credit.checks import service as checks
 from credit.enums import CheckPurpose, Role
 from credit.errors import InvalidRequest, NotAllowed, NotFoundError
 from credit.models import AuditEntry, CreditRecord, Subject
-from credit.outbox.work import unit_of_work
 from credit.platform.runtime import Runtime
-from credit.records.ingest import upsert_subjects
-from credit.records.inputs import SubjectInput, parse_line
-from tests.support.factories import add_record, add_subject, viewer
+from tests.support.factories import (
+    PERSON_ADDRESS,
+    PERSON_NAME,
+    PERSON_PHONE,
+    add_person,
+    add_record,
+    add_subject,
+    resident_id,
+    viewer,
+)
 
 pytestmark = pytest.mark.integration
 
-PERSON = "李建国"
-PHONE = "13912345678"
-ADDRESS = "江苏省常州市天宁区青洋北路18号"
-
-
-def resident_id(serial: int = 123) -> str:
-    body = f"32040219900521{serial:03d}"
-    return body + ric.calc_check_digit(body + "0")
-
-
-async def add_person(runtime: Runtime, code: str, former: list[str] | None = None) -> int:
-    line: dict[str, Any] = {
-        "type": "subject",
-        "kind": "NATURAL_PERSON",
-        "code": code,
-        "name": PERSON,
-        "regionCode": "320402",
-    }
-    line |= {"phone": PHONE, "address": ADDRESS, "formerNames": former or []}
-    item = parse_line(orjson.dumps(line))
-    assert isinstance(item, SubjectInput)
-    async with unit_of_work(runtime) as work:
-        await upsert_subjects(work, [item], runtime.vault)
-        subject_id = await work.session.scalar(
-            select(Subject.id).where(Subject.code_index == runtime.vault.blind_index(code))
-        )
-    assert subject_id is not None
-    return subject_id
+PERSON, PHONE, ADDRESS = PERSON_NAME, PERSON_PHONE, PERSON_ADDRESS
 
 
 async def check(

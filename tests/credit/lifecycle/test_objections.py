@@ -12,15 +12,18 @@ from credit.access.viewer import ANONYMOUS, Viewer
 from credit.enums import FlagKind, ObjectionOutcome, ObjectionStatus, RecordStatus, Role
 from credit.errors import InvalidRequest, NotAllowed, NotFoundError
 from credit.lifecycle import objections, service
+from credit.lifecycle.objections import Addressee
 from credit.models import Objection
 from credit.platform.runtime import Runtime
 from credit.rules.calendar import correction_due_on, objection_due_on
 from credit.rules.flags import FlagSet
 from tests.support.factories import (
     AUTHORITY,
+    EVIDENCE,
     add_record,
     add_subject,
     authority_key,
+    commitment,
     events_of,
     load_record,
     outbox_reasons,
@@ -160,7 +163,7 @@ class TestFileObjection:
             await file(tx, me, record_id)
 
         subject_id, record_id = await debtor(tx, 2)
-        repair = await service.apply_credit_repair(tx, office, record_id, "已履行", TODAY)
+        repair = await service.apply_credit_repair(tx, office, record_id, "已履行", TODAY, commitment(TODAY), EVIDENCE)
         await service.decide_credit_repair(tx, court, repair.id, True, None, TODAY)
         with pytest.raises(InvalidRequest, match="repaired"):
             await file(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
@@ -193,22 +196,61 @@ class TestResolveObjection:
         assert event.actor == "DATA_PROVIDER:court" and "REJECTED" in (event.reason or "")
         assert event.actor_authority == AUTHORITY
 
-    async def test_corrected_re_derives_flags_from_the_corrected_record(self, tx: Runtime) -> None:
+    async def test_corrected_holds_the_measures_until_the_corrected_record_arrives(self, tx: Runtime) -> None:
         subject_id, code = await add_subject(tx, 1)
         record_id = await add_record(
             tx, code, "ADMINISTRATIVE_PENALTY", DECIDED, "P-1", severity="SERIOUS", title="处罚"
         )
-        assert [f.code for f in (await flags(tx, subject_id)).active] == ["P_KEY_SUPERVISION"]
         objection = await file(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
-        # The provider pushes the corrected record (a general, not a serious, penalty).
+        held = (await flags(tx, subject_id)).held
+        assert [f.code for f in held] == ["P_KEY_SUPERVISION"]
+        resolved = await resolve(tx, await authority_key(tx), objection.id, ObjectionOutcome.CORRECTED, "处罚等级有误")
+        due = correction_due_on(TODAY, tx.settings.correction_working_days)
+        assert (resolved.outcome, resolved.correction_due_on, resolved.corrected_at) == (
+            ObjectionOutcome.CORRECTED,
+            due,
+            None,
+        )
+        # Until the corrected record arrives, the wrong record's measures stay held.
+        assert (await load_record(tx, record_id)).status is RecordStatus.UNDER_OBJECTION
+        assert (await flags(tx, subject_id)).held == held and (await flags(tx, subject_id)).active == ()
+        assert f"correction due on {due.isoformat()}" in ((await events_of(tx, record_id))[-1].reason or "")
+        # The authority pushes the corrected record (a general, not a serious, penalty): it follows it.
         await add_record(tx, code, "ADMINISTRATIVE_PENALTY", DECIDED, "P-1", severity="GENERAL", title="处罚")
-        resolved = await resolve(tx, await authority_key(tx), objection.id, ObjectionOutcome.CORRECTED)
-        assert resolved.outcome is ObjectionOutcome.CORRECTED
         assert (await load_record(tx, record_id)).status is RecordStatus.ACTIVE
         assert await flags(tx, subject_id) == FlagSet(active=(), held=())
-        event = (await events_of(tx, record_id))[-1]
+        events = await events_of(tx, record_id)
+        assert [e.action for e in events[-2:]] == ["updated", "corrected"]
+        assert (events[-1].from_status, events[-1].to_status) == ("UNDER_OBJECTION", "ACTIVE")
+        office = await viewer(tx, Role.REGULATOR)
+        settled = [o for o, _ in await service.pending_objections(tx, office)]
+        assert settled == []
+
+    async def test_a_correction_sent_before_the_answer_counts(self, tx: Runtime) -> None:
+        subject_id, code = await add_subject(tx, 1)
+        record_id = await add_record(
+            tx, code, "ADMINISTRATIVE_PENALTY", DECIDED, "P-1", severity="SERIOUS", title="处罚"
+        )
+        objection = await file(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
+        await add_record(tx, code, "ADMINISTRATIVE_PENALTY", DECIDED, "P-1", severity="GENERAL", title="处罚")
+        resolved = await resolve(tx, await authority_key(tx), objection.id, ObjectionOutcome.CORRECTED)
+        assert resolved.corrected_at is not None
+        assert (await load_record(tx, record_id)).status is RecordStatus.ACTIVE
+        assert await flags(tx, subject_id) == FlagSet(active=(), held=())
+
+    async def test_an_overdue_correction_is_listed_and_counted(self, tx: Runtime) -> None:
+        subject_id, record_id = await debtor(tx)
+        objection = await file(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
+        await resolve(tx, await authority_key(tx), objection.id, ObjectionOutcome.CORRECTED)
+        office = await viewer(tx, Role.REGULATOR)
         due = correction_due_on(TODAY, tx.settings.correction_working_days)
-        assert f"correction due on {due.isoformat()}" in (event.reason or "")
+        assert await service.overdue_corrections(tx, office, due) == []
+        [late] = await service.overdue_corrections(tx, office, due + dt.timedelta(days=1))
+        assert late.id == objection.id
+        counts = await service.backlog(tx, office, due + dt.timedelta(days=1))
+        assert (counts.pending_corrections, counts.overdue_corrections, counts.pending_replies) == (1, 1, 0)
+        with pytest.raises(NotAllowed):
+            await service.overdue_corrections(tx, await authority_key(tx), due)
 
     async def test_revoked_removes_the_record_for_good(self, tx: Runtime) -> None:
         subject_id, record_id = await debtor(tx)
@@ -226,13 +268,35 @@ class TestResolveObjection:
             await resolve(tx, court, objection.id, ObjectionOutcome.REVOKED)
         assert (await load_record(tx, record_id)).status is RecordStatus.ACTIVE
 
-    async def test_a_new_objection_may_follow_a_resolved_one(self, tx: Runtime) -> None:
+    async def test_a_repeated_objection_is_recorded_but_holds_nothing(self, tx: Runtime) -> None:
         subject_id, record_id = await debtor(tx)
+        me = await viewer(tx, Role.SUBJECT, subject_id)
+        court = await authority_key(tx)
+        first = await file(tx, me, record_id)
+        await resolve(tx, court, first.id, ObjectionOutcome.REJECTED, "经核查，记录无误")
+        enforced = await flags(tx, subject_id)
+        second = await file(tx, me, record_id, "再次异议")
+        assert second.id != first.id and second.status is ObjectionStatus.PENDING and not second.holds
+        assert (await load_record(tx, record_id)).status is RecordStatus.ACTIVE
+        assert await flags(tx, subject_id) == enforced  # nothing held
+        # New grounds: the court grants the hold; the measures are held from now on.
+        with pytest.raises(NotAllowed):
+            await service.grant_objection_hold(tx, await viewer(tx, Role.REGULATOR), second.id, None)
+        granted = await service.grant_objection_hold(tx, court, second.id, "提交了新的履行证明")
+        assert granted.holds and granted.hold_granted_at is not None
+        assert (await load_record(tx, record_id)).status is RecordStatus.UNDER_OBJECTION
+        assert (await flags(tx, subject_id)).held == enforced.active
+        with pytest.raises(InvalidRequest, match="already holds"):
+            await service.grant_objection_hold(tx, court, second.id, None)
+
+    async def test_a_changed_record_may_be_objected_to_again_with_a_hold(self, tx: Runtime) -> None:
+        subject_id, code = await add_subject(tx, 1)
+        record_id = await add_record(tx, code, "DISHONEST_JUDGMENT_DEBTOR", DECIDED, "DJD-1")
         me = await viewer(tx, Role.SUBJECT, subject_id)
         first = await file(tx, me, record_id)
         await resolve(tx, await authority_key(tx), first.id, ObjectionOutcome.REJECTED)
-        second = await file(tx, me, record_id, "新的证据")
-        assert second.id != first.id and second.status is ObjectionStatus.PENDING
+        await add_record(tx, code, "DISHONEST_JUDGMENT_DEBTOR", DECIDED, "DJD-1", title="更正后的决定书")
+        assert (await file(tx, me, record_id)).holds
 
     @pytest.mark.parametrize(
         "role", [Role.SUBJECT, Role.DATA_PROVIDER, Role.FINANCIAL_INSTITUTION, Role.REGULATOR, Role.ADMIN]
@@ -268,6 +332,33 @@ class TestResolveObjection:
         objection = await file(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
         with pytest.raises(InvalidRequest, match="note"):
             await resolve(tx, await authority_key(tx), objection.id, ObjectionOutcome.REJECTED, "n" * 2001)
+
+
+class TestWrittenReply:
+    async def test_the_subject_reads_the_reply_and_who_answered(self, tx: Runtime) -> None:
+        subject_id, record_id = await debtor(tx)
+        objection = await file(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
+        resolved = await resolve(tx, await authority_key(tx), objection.id, ObjectionOutcome.REJECTED, "经核查属实")
+        assert (resolved.note, resolved.answered_by) == ("经核查属实", AUTHORITY)
+        assert resolved.resolved_at is not None
+
+    async def test_the_office_answers_as_the_office(self, tx: Runtime) -> None:
+        subject_id, code = await add_subject(tx, 7)
+        record_id = await add_record(tx, code, "ADMINISTRATIVE_LICENSE", DECIDED, "L-7", title="许可")
+        objection = await file(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
+        resolved = await resolve(tx, await viewer(tx, Role.REGULATOR), objection.id, ObjectionOutcome.REJECTED, "无误")
+        assert resolved.answered_by == "信用办"
+
+    async def test_an_objection_addressed_to_the_authority_is_the_authoritys(self, tx: Runtime) -> None:
+        subject_id, code = await add_subject(tx, 7)
+        record_id = await add_record(tx, code, "ADMINISTRATIVE_LICENSE", DECIDED, "L-7", title="许可")
+        objection = await service.file_objection(
+            tx, await viewer(tx, Role.SUBJECT, subject_id), record_id, "许可有误", TODAY, Addressee.AUTHORITY
+        )
+        assert objection.referred_to == AUTHORITY
+        with pytest.raises(NotAllowed, match="addressed to"):
+            await resolve(tx, await viewer(tx, Role.REGULATOR), objection.id, ObjectionOutcome.REJECTED)
+        assert (await resolve(tx, await authority_key(tx), objection.id, ObjectionOutcome.REJECTED)).answered_by
 
 
 class TestRecordHistory:

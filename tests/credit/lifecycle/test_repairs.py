@@ -15,12 +15,18 @@ from credit.models import CreditRepair
 from credit.platform.runtime import Runtime
 from credit.rules.flags import FlagSet, in_public_disclosure
 from tests.support.factories import (
+    AUTHORITY,
+    EVIDENCE,
+    PLEDGE,
+    add_person,
     add_record,
     add_subject,
     authority_key,
+    commitment,
     events_of,
     load_record,
     outbox_reasons,
+    resident_id,
     subject_flags,
     viewer,
 )
@@ -36,7 +42,7 @@ TODAY = dt.date(2025, 3, 3)
 async def apply(
     runtime: Runtime, who: Viewer, record_id: int, today: dt.date = TODAY, statement: str = "已整改"
 ) -> CreditRepair:
-    return await service.apply_credit_repair(runtime, who, record_id, statement, today)
+    return await service.apply_credit_repair(runtime, who, record_id, statement, today, commitment(today), EVIDENCE)
 
 
 async def decide(runtime: Runtime, who: Viewer, repair_id: int, approve: bool, note: str | None = None) -> CreditRepair:
@@ -72,7 +78,9 @@ class TestApplyCreditRepair:
     async def test_creates_a_pending_application(self, tx: Runtime) -> None:
         subject_id, record_id = await record_of(tx, "DISHONEST_JUDGMENT_DEBTOR")  # no minimum period
         me = await viewer(tx, Role.SUBJECT, subject_id, name="co")
-        repair = await service.apply_credit_repair(tx, me, record_id, " 已全部履行 ", TODAY)
+        repair = await service.apply_credit_repair(
+            tx, me, record_id, " 已全部履行 ", TODAY, commitment(TODAY), EVIDENCE
+        )
         assert (await outbox_reasons(tx, subject_id))[-1] == "repair_applied"
         assert (repair.status, repair.statement, repair.record_id) == (RepairStatus.PENDING, "已全部履行", record_id)
         assert repair.applied_at is not None and repair.decided_at is None and repair.applied_by == me.key_id
@@ -203,3 +211,56 @@ class TestDecideCreditRepair:
     async def test_refuses_an_unknown_repair(self, tx: Runtime) -> None:
         with pytest.raises(NotFoundError):
             await decide(tx, await viewer(tx, Role.REGULATOR), 5150, approve=True)
+
+
+class TestApplicationAsTheLawHasIt:
+    async def test_a_commitment_and_evidence_are_required(self, tx: Runtime) -> None:
+        subject_id, record_id = await record_of(tx, "DISHONEST_JUDGMENT_DEBTOR")
+        me = await viewer(tx, Role.SUBJECT, subject_id)
+        with pytest.raises(InvalidRequest, match="信用修复承诺书"):
+            await service.apply_credit_repair(tx, me, record_id, "已履行", TODAY, None, EVIDENCE)
+        with pytest.raises(InvalidRequest, match="履行完毕的证明材料"):
+            await service.apply_credit_repair(tx, me, record_id, "已履行", TODAY, commitment(TODAY), [])
+        with pytest.raises(InvalidRequest, match="signedOn is in the future"):
+            later = commitment(TODAY + dt.timedelta(days=1))
+            await service.apply_credit_repair(tx, me, record_id, "已履行", TODAY, later, EVIDENCE)
+        with pytest.raises(InvalidRequest, match=r"commitment\.text"):
+            await service.apply_credit_repair(tx, me, record_id, "已履行", TODAY, commitment(TODAY, "  "), EVIDENCE)
+
+    async def test_the_decision_is_due_in_ten_working_days(self, tx: Runtime) -> None:
+        subject_id, record_id = await record_of(tx, "DISHONEST_JUDGMENT_DEBTOR")
+        repair = await apply(tx, await viewer(tx, Role.SUBJECT, subject_id), record_id)
+        assert repair.decision_due_on == dt.date(2025, 3, 17)  # 10 working days after Monday 2025-03-03
+        assert (repair.commitment_text, repair.commitment_signed_by, repair.evidence) == (PLEDGE, "王经理", EVIDENCE)
+        office = await viewer(tx, Role.REGULATOR)
+        assert (await service.backlog(tx, office, dt.date(2025, 3, 18))).overdue_repairs == 1
+        decided = await decide(tx, await authority_key(tx), repair.id, approve=True)
+        assert decided.decided_by_authority == AUTHORITY
+        assert (await service.backlog(tx, office, dt.date(2025, 3, 18))).pending_repairs == 0
+
+
+class TestCommitmentsPublished:
+    async def test_a_persons_commitment_is_published_without_personal_data(self, tx: Runtime) -> None:
+        code = resident_id(321)
+        subject_id = await add_person(tx, code, "李建国", phone="13912345678")
+        record_id = await add_record(tx, code, "DISHONEST_JUDGMENT_DEBTOR", DECIDED, "DJD-P")
+        pledge = f"本人李建国（身份证号{code}，电话13912345678）承诺已履行全部义务。"
+        me = await viewer(tx, Role.SUBJECT, subject_id)
+        await service.apply_credit_repair(tx, me, record_id, "已履行", TODAY, commitment(TODAY, pledge), EVIDENCE)
+        (published, record), *_ = (await service.repair_commitments(tx, 10, None))[0]
+        assert record.id == record_id and published.commitment_text == pledge  # kept for its deciding body
+        public = published.commitment_public_text or ""
+        for secret in ("李建国", code, "13912345678"):
+            assert secret not in public
+        assert public.startswith("本人李**（身份证号")
+
+    async def test_a_revoked_records_commitment_is_not_published(self, tx: Runtime) -> None:
+        subject_id, record_id = await record_of(tx, "DISHONEST_JUDGMENT_DEBTOR")
+        me = await viewer(tx, Role.SUBJECT, subject_id)
+        repair = await apply(tx, me, record_id)
+        await decide(tx, await authority_key(tx), repair.id, approve=False)
+        objection = await service.file_objection(tx, me, record_id, "错误记录", TODAY)
+        await service.resolve_objection(
+            tx, await authority_key(tx), objection.id, ObjectionOutcome.REVOKED, None, TODAY
+        )
+        assert (await service.repair_commitments(tx, 10, None))[0] == []

@@ -24,7 +24,7 @@ from credit.records import service as records
 from credit.records.importer import Importer
 from credit.records.inputs import InputError, parse_line
 from credit.rules.flags import derive_flags, effective_status
-from tests.support.factories import add_subject, uscc, viewer
+from tests.support.factories import EVIDENCE, add_subject, commitment, uscc, viewer
 
 pytestmark = pytest.mark.integration
 
@@ -219,7 +219,9 @@ async def test_a_key_never_changes_another_authoritys_record(tx: Runtime, progra
                     before = await snapshot(tx)
                     await lifecycle.resolve_objection(tx, actor, objection.id, ObjectionOutcome.REVOKED, None, today)
                 else:
-                    repair = await lifecycle.apply_credit_repair(tx, me, record_id, "已整改", today)
+                    repair = await lifecycle.apply_credit_repair(
+                        tx, me, record_id, "已整改", today, commitment(today), EVIDENCE
+                    )
                     before = await snapshot(tx)
                     await lifecycle.decide_credit_repair(tx, actor, repair.id, True, None, today)
         except DomainError:
