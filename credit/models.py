@@ -209,6 +209,8 @@ class ApiKey(Base):
     key_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False, unique=True)
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"))
+    # The key's own budget in query cost per minute (`keys create --rate-limit`); NULL: the default.
+    rate_limit: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = _now()
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -68,12 +68,14 @@ async def _import(settings: Settings, path: str) -> int:
 # --- keys --------------------------------------------------------------------------------------------
 
 
-async def _create_key(settings: Settings, role: Role, name: str, subject_code: str | None) -> int:
+async def _create_key(
+    settings: Settings, role: Role, name: str, subject_code: str | None, rate_limit: int | None
+) -> int:
     from credit.access.service import create_key
 
     async with open_runtime(settings, search=SearchMode.NONE) as runtime:
         try:
-            key = await create_key(runtime, role, name, subject_code)
+            key = await create_key(runtime, role, name, subject_code, rate_limit)
         except DomainError as exc:
             err.print(exc.message, markup=False)
             return 2
@@ -257,6 +259,9 @@ def _serve(settings: Settings, args: argparse.Namespace, demo_subjects: int | No
             port=args.port,
             workers=args.workers,
             log_level="warning",
+            # uvicorn would otherwise take X-Forwarded-For from any loopback peer as the client's
+            # address; the API reads it itself, only behind TRUSTED_PROXIES (api/guard/admission.py).
+            proxy_headers=False,
         )
     finally:
         if embedded is not None:
@@ -265,6 +270,16 @@ def _serve(settings: Settings, args: argparse.Namespace, demo_subjects: int | No
 
 
 # --- entry point ---------------------------------------------------------------------------------------
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 1 <= number <= 1_000_000_000:
+        raise argparse.ArgumentTypeError("must be from 1 to 1000000000")
+    return number
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -285,6 +300,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--role", required=True, choices=[r.value for r in Role if r is not Role.PUBLIC])
     p.add_argument("--name", required=True)
     p.add_argument("--subject", help="code of the subject a SUBJECT key acts for")
+    p.add_argument(
+        "--rate-limit",
+        type=_positive,
+        metavar="COST_PER_MINUTE",
+        help="the key's own budget in query cost per minute (default: RATE_LIMIT_COST_PER_KEY per window)",
+    )
     p = keys.add_parser("revoke", help="revoke a key by its first 10 characters")
     p.add_argument("prefix")
     p = sub.add_parser("worker", help="run an indexer worker")
@@ -306,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_import(settings, args.file))
     if args.command == "keys":
         if args.keys_command == "create":
-            return asyncio.run(_create_key(settings, Role(args.role), args.name, args.subject))
+            return asyncio.run(_create_key(settings, Role(args.role), args.name, args.subject, args.rate_limit))
         return asyncio.run(_revoke_key(settings, args.prefix))
     if args.command == "worker":
         return asyncio.run(_worker(settings, args.metrics_port))

@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from api.guard.admission import Admission, Refused, rate_limited
+from api.guard.admission import Admission, Refused, rate_limited, usage_headers
 from api.http.feed_formats import atom_document, atom_etag, csv_chunks, describe, ndjson_chunks
 from credit import clock
 from credit.disclosures import service
@@ -98,7 +98,9 @@ def _guarded(cost: int, handler: Callable[[Request, FeedFilter], Awaitable[Respo
             return _error(400, "BAD_USER_INPUT", exc.message)
         except Refused as refused:
             return _refusal(refused)
-        return await handler(request, feed_filter)
+        response = await handler(request, feed_filter)
+        response.headers.update(usage_headers(request))
+        return response
 
     return endpoint
 

@@ -13,8 +13,11 @@ from credit.subjects.repository import subject_by_index
 from credit.subjects.service import canonical_code
 
 
-async def create_key(runtime: Runtime, role: Role, name: str, subject_code: str | None = None) -> str:
-    """A new key of `role` (a SUBJECT key bound to the subject of `subject_code`); returns the key."""
+async def create_key(
+    runtime: Runtime, role: Role, name: str, subject_code: str | None = None, rate_limit: int | None = None
+) -> str:
+    """A new key of `role` (a SUBJECT key bound to the subject of `subject_code`), with its own budget in
+    query cost per minute when `rate_limit` is given; returns the key."""
     async with runtime.sessions.begin() as session:
         subject_id = None
         if subject_code is not None:
@@ -23,7 +26,7 @@ async def create_key(runtime: Runtime, role: Role, name: str, subject_code: str 
                 raise NotFoundError("no subject with this code")
             subject_id = subject.id
         try:
-            _, key = await repository.insert_key(session, role, name, subject_id)
+            _, key = await repository.insert_key(session, role, name, subject_id, rate_limit=rate_limit)
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
     return key
@@ -36,7 +39,7 @@ async def authenticate(runtime: Runtime, key: str, now: dt.datetime | None = Non
     now = now or dt.datetime.now(dt.UTC)
     if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
-    return Viewer(role=row.role, key_id=row.id, subject_id=row.subject_id, name=row.name)
+    return Viewer(role=row.role, key_id=row.id, subject_id=row.subject_id, name=row.name, rate_limit=row.rate_limit)
 
 
 async def revoke_key(runtime: Runtime, prefix: str) -> int:

@@ -9,12 +9,14 @@ from credit.enums import Role
 
 @dataclass(frozen=True)
 class Viewer:
-    """A role, the key that proved it, and for SUBJECT keys the subject bound to it."""
+    """A role, the key that proved it, for SUBJECT keys the subject bound to it, and the key's own
+    rate limit (query cost per minute; None: the service's default for keys)."""
 
     role: Role
     key_id: int | None = None
     subject_id: int | None = None
     name: str = "anonymous"
+    rate_limit: int | None = None
 
     @property
     def label(self) -> str:
