@@ -240,6 +240,11 @@ def _serve(settings: Settings, args: argparse.Namespace, demo_subjects: int | No
             running = embedded.url
         os.environ["ELASTICSEARCH_URL"] = running
         settings = Settings()
+    if demo_subjects is not None and "CORS_ALLOW_ORIGINS" not in os.environ:
+        # The demo serves a front end under development on this machine (api/http/cors.py).
+        from api.http.cors import DEMO_ORIGINS
+
+        os.environ["CORS_ALLOW_ORIGINS"] = ",".join(DEMO_ORIGINS)
     try:
         env = asyncio.run(_prepare(settings, embedded is not None, demo_subjects))
         os.environ.update({k: v for k, v in env.items() if v})

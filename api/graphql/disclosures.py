@@ -28,7 +28,9 @@ from credit.disclosures.feed import FeedFilter, FeedPosition
 class DisclosureFilter:
     categories: list[RecordCategory] | None = None
     region_code_prefix: str | None = strawberry.field(
-        default=None, description="Leading digits of the subject's division code (行政区划代码), e.g. 3204."
+        default=None,
+        description="The subject's division: leading digits of its code (行政区划代码), e.g. 3204, or a "
+        "division's name (常州, 天宁区, 江蘇); an ambiguous name (鼓楼区) is BAD_USER_INPUT listing the candidates.",
     )
     authority: str | None = strawberry.field(default=None, description="The deciding authority, exactly.")
     published_from: dt.date | None = strawberry.field(default=None, description="First publication day, inclusive.")

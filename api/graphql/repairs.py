@@ -13,6 +13,7 @@ from api.graphql.errors import id_argument
 from api.graphql.permissions import IsAuthenticated, needs
 from api.graphql.types import CreditRecord
 from credit.access.policy import Capability
+from credit.enums import label
 from credit.lifecycle import service
 from credit.models import CreditRepair as CreditRepairRow
 
@@ -28,6 +29,10 @@ class CreditRepair:
     @strawberry.field
     def status(self) -> RepairStatus:
         return self.row.status
+
+    @strawberry.field(description="The status in Chinese (待审核, 准予修复, 不予修复).")
+    def status_label(self) -> str:
+        return label(self.row.status)
 
     @strawberry.field
     def statement(self) -> str:

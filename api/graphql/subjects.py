@@ -7,7 +7,7 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.errors import BadUserInput
-from api.graphql.types import Subject
+from api.graphql.types import Region, Subject
 from credit.subjects import service
 
 
@@ -28,3 +28,12 @@ class SubjectQuery:
                 raise BadUserInput("unknown id") from None
             row = await info.context.loaders.subject_by_id.load(key)
         return Subject(row=row) if row is not None else None
+
+    @strawberry.field(
+        description="Current administrative divisions (行政区划) by name in simplified or traditional characters, "
+        "short form (常州, 天宁) or code prefix (3204), best first, at most 20: exact names, then names starting "
+        "with the query, provinces before cities before counties. Give a region's `prefix` as a filter's "
+        "regionCodePrefix (which also takes an unambiguous name)."
+    )
+    def regions(self, query: str) -> list[Region]:
+        return [region for match in service.regions(query) if (region := Region.of(match.code)) is not None]

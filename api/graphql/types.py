@@ -21,13 +21,13 @@ from api.graphql.enums import (
     SubjectKind,
 )
 from api.graphql.errors import Forbidden
-from credit.enums import Role
+from credit.enums import Role, label
 from credit.models import CreditRecord as RecordRow
 from credit.models import Objection as ObjectionRow
 from credit.models import Subject as SubjectRow
 from credit.rules.flags import Flag, effective_status, in_public_disclosure
 from credit.subjects.profiles import RoleClass
-from credit.subjects.regions import region_names
+from credit.subjects.regions import division_prefix, region_names
 
 
 @strawberry.type
@@ -66,6 +66,14 @@ class Objection:
     def outcome(self) -> ObjectionOutcome | None:
         return self.row.outcome
 
+    @strawberry.field(description="The status in Chinese (核查中, 已办结).")
+    def status_label(self) -> str:
+        return label(self.row.status)
+
+    @strawberry.field(description="The outcome in Chinese (已更正 …); null while pending.")
+    def outcome_label(self) -> str | None:
+        return label(self.row.outcome) if self.row.outcome is not None else None
+
     @strawberry.field(description="The disputed record.")
     async def record(self, info: Info[Context, None]) -> CreditRecord:
         row = await info.context.loaders.record_by_id.load(self.row.record_id)
@@ -87,9 +95,17 @@ class CreditRecord:
     def category(self) -> RecordCategory:
         return self.row.category
 
+    @strawberry.field(description="The category in Chinese, as the 信用中国 sites name it (行政处罚 …).")
+    def category_label(self) -> str:
+        return label(self.row.category)
+
     @strawberry.field
     def status(self, info: Info[Context, None]) -> RecordStatus:
         return effective_status(self.row.facts(), info.context.today)
+
+    @strawberry.field(description="The status in Chinese (公示中, 异议核查中 …).")
+    def status_label(self, info: Info[Context, None]) -> str:
+        return label(effective_status(self.row.facts(), info.context.today))
 
     @strawberry.field
     def title(self) -> str:
@@ -118,6 +134,10 @@ class CreditRecord:
     @strawberry.field
     def severity(self) -> Severity | None:
         return self.row.severity
+
+    @strawberry.field(description="The severity in Chinese (轻微, 一般, 严重); null when none.")
+    def severity_label(self) -> str | None:
+        return label(self.row.severity) if self.row.severity is not None else None
 
     @strawberry.field
     def list_name(self) -> str | None:
@@ -169,6 +189,10 @@ class CreditFlag:
     @strawberry.field
     def kind(self) -> FlagKind:
         return self.flag.kind
+
+    @strawberry.field(description="The kind in Chinese (惩戒措施, 激励措施).")
+    def kind_label(self) -> str:
+        return label(self.flag.kind)
 
     @strawberry.field
     def name(self) -> str:
@@ -284,18 +308,35 @@ def record_connection(
     "python-stdnum's maintained division table; `city` is the municipality itself for 北京, 天津, 上海 and 重庆."
 )
 class Region:
-    code: str
-    province: str
-    city: str | None
-    county: str | None
+    code: str = strawberry.field(description="The 6-digit division code (行政区划代码).")
+    province: str = strawberry.field(description="省级: the province, autonomous region or municipality.")
+    city: str | None = strawberry.field(description="地级: the prefecture-level city, when there is one.")
+    county: str | None = strawberry.field(description="县级: the county-level division; null for a province or city.")
     name: str = strawberry.field(description="The names joined, e.g. 江苏省常州市天宁区.")
+    prefix: str = strawberry.field(
+        description="What to give as regionCodePrefix to select everything in this division: 32 for a "
+        "province, 3204 for a city, the whole code for a county."
+    )
+    level: str = strawberry.field(description="province, city or county.")
 
     @classmethod
     def of(cls, code: str | None) -> Region | None:
         names = region_names(code) if code else None
-        if names is None or code is None:
+        if names is None or code is None or len(code) != 6:
             return None
-        return cls(code=code, province=names.province, city=names.city, county=names.county, name=names.full)
+        prefix = division_prefix(code)
+        return cls(
+            code=code,
+            province=names.province,
+            city=names.city,
+            county=names.county,
+            name=names.full,
+            prefix=prefix,
+            level=_LEVELS[len(prefix)],
+        )
+
+
+_LEVELS = {2: "province", 4: "city", 6: "county"}
 
 
 @strawberry.type
@@ -309,6 +350,10 @@ class Subject:
     @strawberry.field
     def kind(self) -> SubjectKind:
         return self.row.kind
+
+    @strawberry.field(description="The kind in Chinese (企业法人, 自然人, 机关, 其他组织).")
+    def kind_label(self) -> str:
+        return label(self.row.kind)
 
     @strawberry.field(description="For natural persons, masked (张**).")
     def name(self) -> str:

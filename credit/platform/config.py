@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     # the largest document that may be registered.
     persisted_query_ttl_seconds: int = 86_400
     persisted_query_max_bytes: int = 20_000
+    # Keeping a new document is charged this much query cost against the request's budget.
+    persisted_query_register_cost: int = 100
 
     @property
     def is_production(self) -> bool:
