@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.enums import ObjectionOutcome, RecordStatus
-from api.graphql.errors import id_argument
+from api.graphql.ids import id_argument
 from api.graphql.permissions import IsAuthenticated, needs
 from api.graphql.types import Objection
 from credit import enums
@@ -76,7 +76,9 @@ class ObjectionQuery:
     )
     async def record_history(self, info: Info[Context, None], record_id: strawberry.ID) -> list[RecordEvent]:
         context = info.context
-        rows = await service.record_history(context.runtime, context.viewer, id_argument(record_id, "recordId"))
+        rows = await service.record_history(
+            context.runtime, context.viewer, id_argument(record_id, "recordId", "CreditRecord")
+        )
         return [RecordEvent(row=row) for row in rows]
 
 
@@ -89,7 +91,7 @@ class ObjectionMutation:
     )
     async def file_objection(self, info: Info[Context, None], record_id: strawberry.ID, reason: str) -> Objection:
         context = info.context
-        key = id_argument(record_id, "recordId")
+        key = id_argument(record_id, "recordId", "CreditRecord")
         row = await service.file_objection(context.runtime, context.viewer, key, reason, context.today)
         return Objection(row=row)
 
@@ -105,6 +107,6 @@ class ObjectionMutation:
         note: str | None = None,
     ) -> Objection:
         context = info.context
-        key = id_argument(objection_id, "objectionId")
+        key = id_argument(objection_id, "objectionId", "Objection")
         row = await service.resolve_objection(context.runtime, context.viewer, key, outcome, note, context.today)
         return Objection(row=row)

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.enums import RepairStatus
-from api.graphql.errors import id_argument
+from api.graphql.ids import Node, global_id, id_argument
 from api.graphql.permissions import IsAuthenticated, needs
 from api.graphql.types import CreditRecord
 from credit.access.policy import Capability
@@ -19,11 +19,15 @@ from credit.models import CreditRepair as CreditRepairRow
 
 
 @strawberry.type(description="An application to end a record's public disclosure early.")
-class CreditRepair:
+class CreditRepair(Node):
     row: strawberry.Private[CreditRepairRow]
 
-    @strawberry.field
+    @strawberry.field(description="Opaque global id (CreditRepair:number in base64); node(id:) fetches it again.")
     def id(self) -> strawberry.ID:
+        return global_id("CreditRepair", self.row.id)
+
+    @strawberry.field(description="The plain number that was `id` before global ids.")
+    def database_id(self) -> strawberry.ID:
         return strawberry.ID(str(self.row.id))
 
     @strawberry.field
@@ -64,7 +68,7 @@ class RepairMutation:
         self, info: Info[Context, None], record_id: strawberry.ID, statement: str
     ) -> CreditRepair:
         context = info.context
-        key = id_argument(record_id, "recordId")
+        key = id_argument(record_id, "recordId", "CreditRecord")
         row = await service.apply_credit_repair(context.runtime, context.viewer, key, statement, context.today)
         return CreditRepair(row=row)
 
@@ -76,6 +80,6 @@ class RepairMutation:
         self, info: Info[Context, None], repair_id: strawberry.ID, approve: bool, note: str | None = None
     ) -> CreditRepair:
         context = info.context
-        key = id_argument(repair_id, "repairId")
+        key = id_argument(repair_id, "repairId", "CreditRepair")
         row = await service.decide_credit_repair(context.runtime, context.viewer, key, approve, note, context.today)
         return CreditRepair(row=row)

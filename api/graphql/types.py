@@ -5,12 +5,13 @@ values come only from `creditCheck` (audited)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.cursors import check_first, decode, encode
+from api.graphql.cursors import decode, encode, paging_of
 from api.graphql.enums import (
     FlagKind,
     ObjectionOutcome,
@@ -20,7 +21,8 @@ from api.graphql.enums import (
     Severity,
     SubjectKind,
 )
-from api.graphql.errors import Forbidden
+from api.graphql.errors import BadUserInput, Forbidden
+from api.graphql.ids import Node, global_id
 from credit.enums import Role, label
 from credit.models import CreditRecord as RecordRow
 from credit.models import Objection as ObjectionRow
@@ -39,11 +41,15 @@ class PageInfo:
 
 
 @strawberry.type
-class Objection:
+class Objection(Node):
     row: strawberry.Private[ObjectionRow]
 
-    @strawberry.field
+    @strawberry.field(description="Opaque global id (Objection:number in base64); node(id:) fetches it again.")
     def id(self) -> strawberry.ID:
+        return global_id("Objection", self.row.id)
+
+    @strawberry.field(description="The plain number that was `id` before global ids (as in exports).")
+    def database_id(self) -> strawberry.ID:
         return strawberry.ID(str(self.row.id))
 
     @strawberry.field
@@ -82,13 +88,17 @@ class Objection:
 
 
 @strawberry.type
-class CreditRecord:
+class CreditRecord(Node):
     row: strawberry.Private[RecordRow]
     # Objections already in hand (from a cached profile); None: load them.
     known_objections: strawberry.Private[list[ObjectionRow] | None] = None
 
-    @strawberry.field
+    @strawberry.field(description="Opaque global id (CreditRecord:number in base64); node(id:) fetches it again.")
     def id(self) -> strawberry.ID:
+        return global_id("CreditRecord", self.row.id)
+
+    @strawberry.field(description="The plain number that was `id` before global ids (as in exports).")
+    def database_id(self) -> strawberry.ID:
         return strawberry.ID(str(self.row.id))
 
     @strawberry.field
@@ -232,7 +242,11 @@ class CreditProfile:
         state = await info.context.loaders.state_by_subject.load(self.subject_id)
         return [CreditFlag(flag=f) for f in state.flags.held]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The subject's records, newest first by publication day then id; those in public disclosure, "
+        "or with includeInactive (entitled roles, the subject) all. Forwards with first/after, backwards with "
+        "last/before (`first` is then ignored)."
+    )
     async def records(
         self,
         info: Info[Context, None],
@@ -240,15 +254,18 @@ class CreditProfile:
         include_inactive: bool | None = False,
         first: int | None = 20,
         after: str | None = None,
+        last: Annotated[int | None, strawberry.argument(description="Page backwards: this many, 1 to 100.")] = None,
+        before: Annotated[str | None, strawberry.argument(description="Page backwards from this cursor.")] = None,
     ) -> CreditRecordConnection:
         context = info.context
-        first = check_first(20 if first is None else first)
+        paging = paging_of(first, after, last, before)
+        size = paging.size
         if include_inactive and not _can_read_inactive(context, self.subject_id):
             raise Forbidden("includeInactive is for regulators, financial institutions and the subject itself")
         role_class = RoleClass.ENTITLED if include_inactive else RoleClass.PUBLIC
         profile = await context.loaders.profile_by_subject.load((self.subject_id, role_class))
         if profile is None:
-            return record_connection([], first, 0, after is not None)
+            return record_connection([], size, 0, False, has_next_page=False)
         facts = profile.facts()
         shown = sorted(
             (
@@ -260,12 +277,26 @@ class CreditProfile:
             key=lambda r: (r.published_on, r.id),
             reverse=True,
         )
-        page = shown
-        if after is not None:
-            published, rid = decode("rec", after, 2)
-            position = (dt.date.fromisoformat(str(published)), int(rid))
-            page = [r for r in shown if (r.published_on, r.id) < position]
-        return record_connection(page[: first + 1], first, len(shown), after is not None, profile.objections)
+        cursor = before if paging.backwards else after
+        position = _position(cursor) if cursor is not None else None
+        if paging.backwards:
+            newer = [r for r in shown if position is None or (r.published_on, r.id) > position]
+            page = newer[-size:]
+            return record_connection(
+                page, size, len(shown), len(newer) > size, profile.objections, has_next_page=before is not None
+            )
+        page = [r for r in shown if position is None or (r.published_on, r.id) < position]
+        return record_connection(page[: size + 1], size, len(shown), after is not None, profile.objections)
+
+
+def _position(cursor: str) -> tuple[dt.date, int]:
+    published, rid = decode("rec", cursor, 2)
+    try:
+        if not isinstance(published, str) or not isinstance(rid, int) or isinstance(rid, bool):
+            raise ValueError("bad cursor values")
+        return dt.date.fromisoformat(published), rid
+    except ValueError:
+        raise BadUserInput("unknown cursor") from None
 
 
 def record_cursor(row: RecordRow) -> str:
@@ -340,11 +371,15 @@ _LEVELS = {2: "province", 4: "city", 6: "county"}
 
 
 @strawberry.type
-class Subject:
+class Subject(Node):
     row: strawberry.Private[SubjectRow]
 
-    @strawberry.field
+    @strawberry.field(description="Opaque global id (Subject:number in base64); node(id:) fetches it again.")
     def id(self) -> strawberry.ID:
+        return global_id("Subject", self.row.id)
+
+    @strawberry.field(description="The plain number that was `id` before global ids (as in exports).")
+    def database_id(self) -> strawberry.ID:
         return strawberry.ID(str(self.row.id))
 
     @strawberry.field

@@ -113,3 +113,19 @@ def require_for_subject(viewer: Viewer, subject_id: int, action: str) -> None:
     require(viewer, Capability.ACT_FOR_SUBJECT, action)
     if viewer.role is Role.SUBJECT and (viewer.subject_id is None or viewer.subject_id != subject_id):
         raise NotAllowed(f"{action}: a SUBJECT key may act only on the records of its own subject")
+
+
+def may_read_record(viewer: Viewer, subject_id: int, disclosed: bool) -> bool:
+    """Whether the viewer may read a record of `subject_id` (and its objections): anyone while it is
+    in public disclosure; after that, the roles that read inactive records and the subject itself."""
+    if disclosed or can(viewer, Capability.READ_INACTIVE):
+        return True
+    return viewer.role is Role.SUBJECT and viewer.subject_id is not None and viewer.subject_id == subject_id
+
+
+def may_read_repair(viewer: Viewer, subject_id: int) -> bool:
+    """Whether the viewer may read a credit-repair application (its statement is the subject's own
+    text): the credit office, and a SUBJECT key of the record's subject."""
+    if can(viewer, Capability.CREDIT_OFFICE):
+        return True
+    return viewer.role is Role.SUBJECT and viewer.subject_id is not None and viewer.subject_id == subject_id

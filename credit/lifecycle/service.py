@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from credit.access.policy import Capability, require
+from credit.access.policy import Capability, may_read_record, may_read_repair, require
 from credit.access.viewer import Viewer
 from credit.enums import ObjectionOutcome
 from credit.lifecycle import objections, repairs, repository
 from credit.models import CreditRepair, Objection, RecordEvent
 from credit.outbox.work import unit_of_work
 from credit.platform.runtime import Runtime
+from credit.rules.flags import in_public_disclosure
 
 
 async def file_objection(runtime: Runtime, viewer: Viewer, record_id: int, reason: str, today: dt.date) -> Objection:
@@ -57,3 +58,24 @@ async def overdue_objections(runtime: Runtime, viewer: Viewer, today: dt.date) -
     require(viewer, Capability.CREDIT_OFFICE, "overdueObjections")
     async with runtime.sessions() as session:
         return await repository.overdue_objections(session, today)
+
+
+async def objection_for(runtime: Runtime, viewer: Viewer, objection_id: int, today: dt.date) -> Objection | None:
+    """An objection by id, None unless the viewer may read its record (`may_read_record`)."""
+    async with runtime.sessions() as session:
+        found = await repository.objection_with_record(session, objection_id)
+    if found is None:
+        return None
+    objection, record = found
+    disclosed = in_public_disclosure(record.facts(), today)
+    return objection if may_read_record(viewer, record.subject_id, disclosed) else None
+
+
+async def repair_for(runtime: Runtime, viewer: Viewer, repair_id: int) -> CreditRepair | None:
+    """A credit-repair application by id, None unless the viewer may read it (`may_read_repair`)."""
+    async with runtime.sessions() as session:
+        found = await repository.repair_with_record(session, repair_id)
+    if found is None:
+        return None
+    repair, record = found
+    return repair if may_read_repair(viewer, record.subject_id) else None
