@@ -410,7 +410,10 @@ class Subject(Node):
     def region(self) -> Region | None:
         return Region.of(self.row.region_code)
 
-    @strawberry.field(description="Masked (a natural person's name).")
+    @strawberry.field(
+        description="An organisation's legal representative (法定代表人), as the national enterprise credit "
+        "publicity system publishes it; null for natural persons."
+    )
     def legal_representative(self) -> str | None:
         return self.row.legal_representative
 
