@@ -144,7 +144,7 @@ async def test_legal_representatives_of_organisations_are_stored_as_published(cl
     from tests.support.feed_data import company, person, resident_id
 
     organisation = company(51, "320402") | {"legalRepresentative": "欧阳娜娜"}
-    individual = person("欧阳修", resident_id("320402", "19700101", 5), "320402")
+    individual = person("欧阳修", resident_id("320411", "19850505", 78), "320411")
     summary = await Importer(clean_db).run(orjson.dumps(line) for line in (organisation, individual))
     assert summary.rejected == []
     async with clean_db.sessions() as session:
