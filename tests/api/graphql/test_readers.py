@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from graphql import GraphQLEnumType
 
 from api.graphql.schema import schema
 from credit.enums import LABELS, RecordCategory, label
@@ -23,12 +24,15 @@ def data(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_every_enum_value_of_the_schema_has_its_label_as_description() -> None:
-    enums = [t for name, t in schema._schema.type_map.items() if not name.startswith("__") and hasattr(t, "values")]
+    types = schema._schema.type_map
+    enums = [t for name, t in types.items() if not name.startswith("__") and isinstance(t, GraphQLEnumType)]
     assert len(enums) >= 10
     for enum in enums:
         for name, value in enum.values.items():
             assert value.description, f"{enum.name}.{name}"
-    assert schema._schema.type_map["RecordCategory"].values["DISHONEST_JUDGMENT_DEBTOR"].description == "失信被执行人"
+    category = types["RecordCategory"]
+    assert isinstance(category, GraphQLEnumType)
+    assert category.values["DISHONEST_JUDGMENT_DEBTOR"].description == "失信被执行人"
     assert all(label(value) != value.value for value in LABELS)
 
 
