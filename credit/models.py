@@ -251,6 +251,8 @@ class ApiKey(Base):
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"))
     # The authorities (认定单位) a DATA_PROVIDER key writes and decides for.
     authorities: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default="{}")
+    # The key's own budget in query cost per minute (`keys create --rate-limit`); NULL: the default.
+    rate_limit: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = _now()
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

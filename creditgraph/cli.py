@@ -72,13 +72,18 @@ async def _import(settings: Settings, path: str, authorities: list[str] | None) 
 
 
 async def _create_key(
-    settings: Settings, role: Role, name: str, subject_code: str | None, authorities: list[str]
+    settings: Settings,
+    role: Role,
+    name: str,
+    subject_code: str | None,
+    authorities: list[str],
+    rate_limit: int | None,
 ) -> int:
     from credit.access.service import create_key
 
     async with open_runtime(settings, search=SearchMode.NONE) as runtime:
         try:
-            key = await create_key(runtime, role, name, subject_code, authorities)
+            key = await create_key(runtime, role, name, subject_code, authorities, rate_limit)
         except DomainError as exc:
             err.print(exc.message, markup=False)
             return 2
@@ -271,6 +276,11 @@ def _serve(settings: Settings, args: argparse.Namespace, demo_subjects: int | No
             running = embedded.url
         os.environ["ELASTICSEARCH_URL"] = running
         settings = Settings()
+    if demo_subjects is not None and "CORS_ALLOW_ORIGINS" not in os.environ:
+        # The demo serves a front end under development on this machine (api/http/cors.py).
+        from api.http.cors import DEMO_ORIGINS
+
+        os.environ["CORS_ALLOW_ORIGINS"] = ",".join(DEMO_ORIGINS)
     try:
         env = asyncio.run(_prepare(settings, embedded is not None, demo_subjects))
         os.environ.update({k: v for k, v in env.items() if v})
@@ -290,6 +300,9 @@ def _serve(settings: Settings, args: argparse.Namespace, demo_subjects: int | No
             port=args.port,
             workers=args.workers,
             log_level="warning",
+            # uvicorn would otherwise take X-Forwarded-For from any loopback peer as the client's
+            # address; the API reads it itself, only behind TRUSTED_PROXIES (api/guard/admission.py).
+            proxy_headers=False,
         )
     finally:
         if embedded is not None:
@@ -298,6 +311,16 @@ def _serve(settings: Settings, args: argparse.Namespace, demo_subjects: int | No
 
 
 # --- entry point ---------------------------------------------------------------------------------------
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 1 <= number <= 1_000_000_000:
+        raise argparse.ArgumentTypeError("must be from 1 to 1000000000")
+    return number
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -333,6 +356,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="AUTHORITY",
         help="an authority (认定单位) the key writes and decides for (repeatable; required for DATA_PROVIDER)",
     )
+    p.add_argument(
+        "--rate-limit",
+        type=_positive,
+        metavar="COST_PER_MINUTE",
+        help="the key's own budget in query cost per minute (default: RATE_LIMIT_COST_PER_KEY per window)",
+    )
     keys.add_parser("list", help="every key: role, name, authorities, subject, created, last used, revoked")
     p = keys.add_parser("revoke", help="revoke a key by its first 10 characters")
     p.add_argument("prefix")
@@ -355,7 +384,9 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_import(settings, args.file, args.authorities))
     if args.command == "keys":
         if args.keys_command == "create":
-            return asyncio.run(_create_key(settings, Role(args.role), args.name, args.subject, args.authorities))
+            return asyncio.run(
+                _create_key(settings, Role(args.role), args.name, args.subject, args.authorities, args.rate_limit)
+            )
         if args.keys_command == "list":
             return asyncio.run(_list_keys(settings))
         return asyncio.run(_revoke_key(settings, args.prefix))

@@ -231,7 +231,7 @@ async def serving(app: Starlette, log_level: str = "warning") -> AsyncIterator[s
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level, proxy_headers=False))
     task = asyncio.create_task(server.serve())
     try:
         while not server.started:

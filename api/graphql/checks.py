@@ -18,6 +18,7 @@ from api.graphql.types import PageInfo, Subject
 from credit.access.policy import Capability
 from credit.checks import service as checks
 from credit.checks.audit import AuditPage
+from credit.enums import label
 from credit.models import AuditEntry as AuditRow
 from credit.models import Subject as SubjectRow
 
@@ -65,6 +66,11 @@ class CreditCheck:
     def purpose(self) -> CheckPurpose:
         assert self.entry.purpose is not None
         return self.entry.purpose
+
+    @strawberry.field(description="The purpose in Chinese (贷款审批 …).")
+    def purpose_label(self) -> str:
+        assert self.entry.purpose is not None
+        return label(self.entry.purpose)
 
     @strawberry.field
     def authorization_ref(self) -> str:
@@ -148,6 +154,10 @@ class CheckRecord:
     @strawberry.field(description="The stated purpose; null for a look-up by ID number outside a credit check.")
     def purpose(self) -> CheckPurpose | None:
         return self.row.purpose
+
+    @strawberry.field(description="The purpose in Chinese (贷款审批 …); null when there is none.")
+    def purpose_label(self) -> str | None:
+        return label(self.row.purpose) if self.row.purpose is not None else None
 
 
 @strawberry.type

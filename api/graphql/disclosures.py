@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.cursors import check_first, decode
+from api.graphql.cursors import decode, paging_of
 from api.graphql.enums import RecordCategory
 from api.graphql.errors import BadUserInput
 from api.graphql.live import DisclosureHub
@@ -28,7 +29,9 @@ from credit.disclosures.feed import FeedFilter, FeedPosition
 class DisclosureFilter:
     categories: list[RecordCategory] | None = None
     region_code_prefix: str | None = strawberry.field(
-        default=None, description="Leading digits of the subject's division code (行政区划代码), e.g. 3204."
+        default=None,
+        description="The subject's division: leading digits of its code (行政区划代码), e.g. 3204, or a "
+        "division's name (常州, 天宁区, 江蘇); an ambiguous name (鼓楼区) is BAD_USER_INPUT listing the candidates.",
     )
     authority: str | None = strawberry.field(default=None, description="The deciding authority, exactly.")
     published_from: dt.date | None = strawberry.field(default=None, description="First publication day, inclusive.")
@@ -71,7 +74,8 @@ class DisclosureQuery:
     @strawberry.field(
         description="Records in public disclosure (not revoked, repaired or expired), newest first by publication "
         "day then id. Records under objection appear with status UNDER_OBJECTION. Cursors stay valid while "
-        "records are published or withdrawn: no record is repeated or skipped."
+        "records are published or withdrawn: no record is repeated or skipped. Page forwards with first/after, "
+        "or backwards with last/before (`last` alone: the oldest records; `first` is then ignored)."
     )
     async def disclosures(
         self,
@@ -79,13 +83,21 @@ class DisclosureQuery:
         filter: DisclosureFilter | None = None,
         first: int | None = 20,
         after: str | None = None,
+        last: Annotated[int | None, strawberry.argument(description="Page backwards: this many, 1 to 100.")] = None,
+        before: Annotated[str | None, strawberry.argument(description="Page backwards from this cursor.")] = None,
     ) -> CreditRecordConnection:
         context = info.context
-        size = check_first(20 if first is None else first)
         feed_filter = feed_filter_of(filter)
-        position = position_of(after) if after is not None else None
-        page = await service.feed_page(context.runtime, feed_filter, context.today, position, size)
-        return record_connection(page.records, size, page.total, after is not None, has_next_page=page.has_next_page)
+        paging = paging_of(first, after, last, before)
+        if paging.backwards:
+            position = position_of(before) if before is not None else None
+            page = await service.feed_page_before(context.runtime, feed_filter, context.today, position, paging.size)
+        else:
+            position = position_of(after) if after is not None else None
+            page = await service.feed_page(context.runtime, feed_filter, context.today, position, paging.size)
+        return record_connection(
+            page.records, paging.size, page.total, page.has_previous_page, has_next_page=page.has_next_page
+        )
 
 
 @strawberry.type

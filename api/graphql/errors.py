@@ -102,14 +102,3 @@ class ErrorCodes(MaskErrors):
                 error.message = original.message
                 error.extensions = {**(error.extensions or {}), "code": domain_code(original)}
         return super()._process_errors(errors)
-
-
-def id_argument(value: object, name: str) -> int:
-    """A numeric `ID!` argument as an int; BAD_USER_INPUT naming the argument when it is not one."""
-    try:
-        number = int(str(value))
-    except ValueError:
-        raise BadUserInput(f"{name} is not a valid id") from None
-    if number < 1 or number >= 2**63:
-        raise BadUserInput(f"{name} is not a valid id")
-    return number

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.enums import ObjectionAddressee, ObjectionOutcome, RecordStatus
-from api.graphql.errors import id_argument
+from api.graphql.ids import id_argument
 from api.graphql.permissions import IsAuthenticated, needs
 from api.graphql.types import CreditRecord, Objection
 from credit import enums
@@ -173,7 +173,9 @@ class ObjectionQuery:
     )
     async def record_history(self, info: Info[Context, None], record_id: strawberry.ID) -> list[RecordEvent]:
         context = info.context
-        rows = await service.record_history(context.runtime, context.viewer, id_argument(record_id, "recordId"))
+        rows = await service.record_history(
+            context.runtime, context.viewer, id_argument(record_id, "recordId", "CreditRecord")
+        )
         return [RecordEvent(row=row) for row in rows]
 
 
@@ -195,7 +197,7 @@ class ObjectionMutation:
         addressed_to: ObjectionAddressee = ObjectionAddressee.CREDIT_OFFICE,
     ) -> Objection:
         context = info.context
-        key = id_argument(record_id, "recordId")
+        key = id_argument(record_id, "recordId", "CreditRecord")
         row = await service.file_objection(context.runtime, context.viewer, key, reason, context.today, addressed_to)
         return Objection(row=row)
 
@@ -208,7 +210,7 @@ class ObjectionMutation:
         self, info: Info[Context, None], objection_id: strawberry.ID, note: str | None = None
     ) -> Objection:
         context = info.context
-        key = id_argument(objection_id, "objectionId")
+        key = id_argument(objection_id, "objectionId", "Objection")
         return Objection(row=await service.grant_objection_hold(context.runtime, context.viewer, key, note))
 
     @strawberry.mutation(
@@ -225,6 +227,6 @@ class ObjectionMutation:
         note: str | None = None,
     ) -> Objection:
         context = info.context
-        key = id_argument(objection_id, "objectionId")
+        key = id_argument(objection_id, "objectionId", "Objection")
         row = await service.resolve_objection(context.runtime, context.viewer, key, outcome, note, context.today)
         return Objection(row=row)

@@ -10,10 +10,12 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.cursors import check_first, decode, encode
 from api.graphql.enums import RecordCategory, RepairStatus
-from api.graphql.errors import BadUserInput, id_argument
+from api.graphql.errors import BadUserInput
+from api.graphql.ids import Node, global_id, id_argument
 from api.graphql.permissions import IsAuthenticated, needs
 from api.graphql.types import CreditRecord, PageInfo, Subject
 from credit.access.policy import Capability
+from credit.enums import label
 from credit.lifecycle import service
 from credit.lifecycle.objections import may_read_answer
 from credit.lifecycle.repairs import Commitment
@@ -22,16 +24,24 @@ from credit.models import CreditRepair as CreditRepairRow
 
 
 @strawberry.type(description="An application to end a record's public disclosure early.")
-class CreditRepair:
+class CreditRepair(Node):
     row: strawberry.Private[CreditRepairRow]
 
-    @strawberry.field
+    @strawberry.field(description="Opaque global id (CreditRepair:number in base64); node(id:) fetches it again.")
     def id(self) -> strawberry.ID:
+        return global_id("CreditRepair", self.row.id)
+
+    @strawberry.field(description="The plain number that was `id` before global ids.")
+    def database_id(self) -> strawberry.ID:
         return strawberry.ID(str(self.row.id))
 
     @strawberry.field
     def status(self) -> RepairStatus:
         return self.row.status
+
+    @strawberry.field(description="The status in Chinese (待审核, 准予修复, 不予修复).")
+    def status_label(self) -> str:
+        return label(self.row.status)
 
     @strawberry.field
     def statement(self) -> str:
@@ -204,7 +214,7 @@ class RepairMutation:
         evidence: list[str] | None = None,
     ) -> CreditRepair:
         context = info.context
-        key = id_argument(record_id, "recordId")
+        key = id_argument(record_id, "recordId", "CreditRecord")
         signed = (
             Commitment(text=commitment.text, signed_by=commitment.signed_by, signed_on=commitment.signed_on)
             if commitment is not None
@@ -224,6 +234,6 @@ class RepairMutation:
         self, info: Info[Context, None], repair_id: strawberry.ID, approve: bool, note: str | None = None
     ) -> CreditRepair:
         context = info.context
-        key = id_argument(repair_id, "repairId")
+        key = id_argument(repair_id, "repairId", "CreditRepair")
         row = await service.decide_credit_repair(context.runtime, context.viewer, key, approve, note, context.today)
         return CreditRepair(row=row)

@@ -11,6 +11,8 @@ from strawberry.extensions import AddValidationRules, SchemaExtension
 from api.graphql.checks import CheckQuery
 from api.graphql.disclosures import DisclosureQuery, DisclosureSubscription
 from api.graphql.errors import ErrorCodes
+from api.graphql.ids import Node
+from api.graphql.nodes import NodeQuery
 from api.graphql.objections import ObjectionMutation, ObjectionQuery
 from api.graphql.records import RecordMutation
 from api.graphql.repairs import RepairMutation, RepairQuery
@@ -21,7 +23,7 @@ from credit.platform.config import Settings
 
 
 @strawberry.type
-class Query(SubjectQuery, SearchQuery, ObjectionQuery, CheckQuery, DisclosureQuery, RepairQuery):
+class Query(SubjectQuery, SearchQuery, ObjectionQuery, CheckQuery, DisclosureQuery, RepairQuery, NodeQuery):
     pass
 
 
@@ -51,6 +53,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        types=[Node],
         hide_suggestions=policy.hide_suggestions,
     )
 

@@ -5,12 +5,13 @@ values come only from `creditCheck` (audited)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.cursors import check_first, decode, encode
+from api.graphql.cursors import decode, encode, paging_of
 from api.graphql.enums import (
     FlagKind,
     ObjectionOutcome,
@@ -20,17 +21,18 @@ from api.graphql.enums import (
     Severity,
     SubjectKind,
 )
-from api.graphql.errors import Forbidden
+from api.graphql.errors import BadUserInput, Forbidden
+from api.graphql.ids import Node, global_id
 from credit.access.policy import Capability, can
 from credit.enums import RecordStatus as StoredStatus
-from credit.enums import Role
+from credit.enums import Role, label
 from credit.lifecycle.objections import may_read_answer
 from credit.models import CreditRecord as RecordRow
 from credit.models import Objection as ObjectionRow
 from credit.models import Subject as SubjectRow
 from credit.rules.flags import Flag, effective_status, in_public_disclosure
 from credit.subjects.profiles import RoleClass
-from credit.subjects.regions import region_names
+from credit.subjects.regions import division_prefix, region_names
 
 
 @strawberry.type
@@ -42,11 +44,15 @@ class PageInfo:
 
 
 @strawberry.type
-class Objection:
+class Objection(Node):
     row: strawberry.Private[ObjectionRow]
 
-    @strawberry.field
+    @strawberry.field(description="Opaque global id (Objection:number in base64); node(id:) fetches it again.")
     def id(self) -> strawberry.ID:
+        return global_id("Objection", self.row.id)
+
+    @strawberry.field(description="The plain number that was `id` before global ids (as in exports).")
+    def database_id(self) -> strawberry.ID:
         return strawberry.ID(str(self.row.id))
 
     @strawberry.field
@@ -76,6 +82,14 @@ class Objection:
     )
     def referred_to(self) -> str | None:
         return self.row.referred_to
+
+    @strawberry.field(description="The status in Chinese (核查中, 已办结).")
+    def status_label(self) -> str:
+        return label(self.row.status)
+
+    @strawberry.field(description="The outcome in Chinese (已更正 …); null while pending.")
+    def outcome_label(self) -> str | None:
+        return label(self.row.outcome) if self.row.outcome is not None else None
 
     @strawberry.field(description="The disputed record.")
     async def record(self, info: Info[Context, None]) -> CreditRecord:
@@ -121,22 +135,34 @@ class Objection:
 
 
 @strawberry.type
-class CreditRecord:
+class CreditRecord(Node):
     row: strawberry.Private[RecordRow]
     # Objections already in hand (from a cached profile); None: load them.
     known_objections: strawberry.Private[list[ObjectionRow] | None] = None
 
-    @strawberry.field
+    @strawberry.field(description="Opaque global id (CreditRecord:number in base64); node(id:) fetches it again.")
     def id(self) -> strawberry.ID:
+        return global_id("CreditRecord", self.row.id)
+
+    @strawberry.field(description="The plain number that was `id` before global ids (as in exports).")
+    def database_id(self) -> strawberry.ID:
         return strawberry.ID(str(self.row.id))
 
     @strawberry.field
     def category(self) -> RecordCategory:
         return self.row.category
 
+    @strawberry.field(description="The category in Chinese, as the 信用中国 sites name it (行政处罚 …).")
+    def category_label(self) -> str:
+        return label(self.row.category)
+
     @strawberry.field
     def status(self, info: Info[Context, None]) -> RecordStatus:
         return effective_status(self.row.facts(), info.context.today)
+
+    @strawberry.field(description="The status in Chinese (公示中, 异议核查中 …).")
+    def status_label(self, info: Info[Context, None]) -> str:
+        return label(effective_status(self.row.facts(), info.context.today))
 
     @strawberry.field
     def title(self) -> str:
@@ -165,6 +191,10 @@ class CreditRecord:
     @strawberry.field
     def severity(self) -> Severity | None:
         return self.row.severity
+
+    @strawberry.field(description="The severity in Chinese (轻微, 一般, 严重); null when none.")
+    def severity_label(self) -> str | None:
+        return label(self.row.severity) if self.row.severity is not None else None
 
     @strawberry.field
     def list_name(self) -> str | None:
@@ -235,6 +265,10 @@ class CreditFlag:
     def kind(self) -> FlagKind:
         return self.flag.kind
 
+    @strawberry.field(description="The kind in Chinese (惩戒措施, 激励措施).")
+    def kind_label(self) -> str:
+        return label(self.flag.kind)
+
     @strawberry.field
     def name(self) -> str:
         return self.flag.name
@@ -273,7 +307,11 @@ class CreditProfile:
         state = await info.context.loaders.state_by_subject.load(self.subject_id)
         return [CreditFlag(flag=f) for f in state.flags.held]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The subject's records, newest first by publication day then id; those in public disclosure, "
+        "or with includeInactive (entitled roles, the subject) all. Forwards with first/after, backwards with "
+        "last/before (`first` is then ignored)."
+    )
     async def records(
         self,
         info: Info[Context, None],
@@ -281,15 +319,18 @@ class CreditProfile:
         include_inactive: bool | None = False,
         first: int | None = 20,
         after: str | None = None,
+        last: Annotated[int | None, strawberry.argument(description="Page backwards: this many, 1 to 100.")] = None,
+        before: Annotated[str | None, strawberry.argument(description="Page backwards from this cursor.")] = None,
     ) -> CreditRecordConnection:
         context = info.context
-        first = check_first(20 if first is None else first)
+        paging = paging_of(first, after, last, before)
+        size = paging.size
         if include_inactive and not _can_read_inactive(context, self.subject_id):
             raise Forbidden("includeInactive is for regulators, financial institutions and the subject itself")
         role_class = RoleClass.ENTITLED if include_inactive else RoleClass.PUBLIC
         profile = await context.loaders.profile_by_subject.load((self.subject_id, role_class))
         if profile is None:
-            return record_connection([], first, 0, after is not None)
+            return record_connection([], size, 0, False, has_next_page=False)
         facts = profile.facts()
         # A revoked record was never to be disclosed: only the credit office's audit trail keeps it.
         office = can(context.viewer, Capability.CREDIT_OFFICE)
@@ -304,12 +345,26 @@ class CreditProfile:
             key=lambda r: (r.published_on, r.id),
             reverse=True,
         )
-        page = shown
-        if after is not None:
-            published, rid = decode("rec", after, 2)
-            position = (dt.date.fromisoformat(str(published)), int(rid))
-            page = [r for r in shown if (r.published_on, r.id) < position]
-        return record_connection(page[: first + 1], first, len(shown), after is not None, profile.objections)
+        cursor = before if paging.backwards else after
+        position = _position(cursor) if cursor is not None else None
+        if paging.backwards:
+            newer = [r for r in shown if position is None or (r.published_on, r.id) > position]
+            page = newer[-size:]
+            return record_connection(
+                page, size, len(shown), len(newer) > size, profile.objections, has_next_page=before is not None
+            )
+        page = [r for r in shown if position is None or (r.published_on, r.id) < position]
+        return record_connection(page[: size + 1], size, len(shown), after is not None, profile.objections)
+
+
+def _position(cursor: str) -> tuple[dt.date, int]:
+    published, rid = decode("rec", cursor, 2)
+    try:
+        if not isinstance(published, str) or not isinstance(rid, int) or isinstance(rid, bool):
+            raise ValueError("bad cursor values")
+        return dt.date.fromisoformat(published), rid
+    except ValueError:
+        raise BadUserInput("unknown cursor") from None
 
 
 def record_cursor(row: RecordRow) -> str:
@@ -352,31 +407,56 @@ def record_connection(
     "python-stdnum's maintained division table; `city` is the municipality itself for 北京, 天津, 上海 and 重庆."
 )
 class Region:
-    code: str
-    province: str
-    city: str | None
-    county: str | None
+    code: str = strawberry.field(description="The 6-digit division code (行政区划代码).")
+    province: str = strawberry.field(description="省级: the province, autonomous region or municipality.")
+    city: str | None = strawberry.field(description="地级: the prefecture-level city, when there is one.")
+    county: str | None = strawberry.field(description="县级: the county-level division; null for a province or city.")
     name: str = strawberry.field(description="The names joined, e.g. 江苏省常州市天宁区.")
+    prefix: str = strawberry.field(
+        description="What to give as regionCodePrefix to select everything in this division: 32 for a "
+        "province, 3204 for a city, the whole code for a county."
+    )
+    level: str = strawberry.field(description="province, city or county.")
 
     @classmethod
     def of(cls, code: str | None) -> Region | None:
         names = region_names(code) if code else None
-        if names is None or code is None:
+        if names is None or code is None or len(code) != 6:
             return None
-        return cls(code=code, province=names.province, city=names.city, county=names.county, name=names.full)
+        prefix = division_prefix(code)
+        return cls(
+            code=code,
+            province=names.province,
+            city=names.city,
+            county=names.county,
+            name=names.full,
+            prefix=prefix,
+            level=_LEVELS[len(prefix)],
+        )
+
+
+_LEVELS = {2: "province", 4: "city", 6: "county"}
 
 
 @strawberry.type
-class Subject:
+class Subject(Node):
     row: strawberry.Private[SubjectRow]
 
-    @strawberry.field
+    @strawberry.field(description="Opaque global id (Subject:number in base64); node(id:) fetches it again.")
     def id(self) -> strawberry.ID:
+        return global_id("Subject", self.row.id)
+
+    @strawberry.field(description="The plain number that was `id` before global ids (as in exports).")
+    def database_id(self) -> strawberry.ID:
         return strawberry.ID(str(self.row.id))
 
     @strawberry.field
     def kind(self) -> SubjectKind:
         return self.row.kind
+
+    @strawberry.field(description="The kind in Chinese (企业法人, 自然人, 机关, 其他组织).")
+    def kind_label(self) -> str:
+        return label(self.row.kind)
 
     @strawberry.field(description="For natural persons, masked (张**).")
     def name(self) -> str:
@@ -398,7 +478,10 @@ class Subject:
     def region(self) -> Region | None:
         return Region.of(self.row.region_code)
 
-    @strawberry.field(description="Masked (a natural person's name).")
+    @strawberry.field(
+        description="An organisation's legal representative (法定代表人), as the national enterprise credit "
+        "publicity system publishes it; null for natural persons."
+    )
     def legal_representative(self) -> str | None:
         return self.row.legal_representative
 

@@ -1,15 +1,24 @@
 """What a GraphQL document would cost, measured on the parsed document before anything runs.
 
 One walk over the selected operation, with fragments expanded, measures its depth, its aliases,
-its field count (nodes) and its cost, and checks every `first` argument. The walk is budgeted: it
+its field count (nodes) and its cost, and checks every `first` and `last` argument. The walk is budgeted: it
 stops as soon as a limit is passed, so a fragment bomb (fragments spreading each other twice over)
 costs at most `max_nodes` steps to refuse.
 
 Cost: every field that returns an object or a list costs its weight (1 unless `FIELD_WEIGHTS` says
 otherwise) times the number of times it would be resolved; leaves (scalars, enums) cost nothing
 (the node and alias limits bound them). A field with a `first` argument multiplies what is below
-it by `first` (the value given, or the argument's default); Relay's `edges` and `nodes` lists are
+it by `first` (the value given, or the argument's default; `last` when given); Relay's `edges` and `nodes` lists are
 that page and multiply nothing more; any other list multiplies what is below it by `LIST_SIZE`.
+
+Introspection (`__schema`, `__type`) is exempt from `max_depth`, not from the other limits: the
+standard introspection query of graphql-js and graphql-core (`getIntrospectionQuery`), which GraphiQL,
+graphql-codegen and `gql` send, nests 15 levels (`ofType` nine times in `TypeRef`). Below those fields
+`max_introspection_depth` (30) still bounds the nesting, since the executor recurses once per level.
+Introspection reads the schema in memory: there a field that is not a list (`type`, `ofType`) weighs
+nothing, while its lists (`types`, `fields`, `args`) cost and multiply as every list does, so the
+standard query costs 162 and a query that walks `fields { type { fields … } }` to amplify
+itself passes the cost limit after a few levels.
 """
 
 from __future__ import annotations
@@ -35,7 +44,9 @@ from graphql import (
     IntValueNode,
     OperationDefinitionNode,
     OperationType,
+    SchemaMetaFieldDef,
     SelectionSetNode,
+    TypeMetaFieldDef,
     VariableNode,
     get_named_type,
 )
@@ -53,6 +64,8 @@ FIELD_WEIGHTS: Final[Mapping[str, int]] = {
 #: Assumed length of a list field that has no `first` argument (flags, objections, former names).
 LIST_SIZE: Final = 10
 _PAGE_LISTS: Final = frozenset({"edges", "nodes"})
+_INTROSPECTION: Final = frozenset({"__schema", "__type"})
+_META_FIELDS: Final[Mapping[str, GraphQLField]] = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
 
 
 # GraphQL's lexical tokens (block strings, strings, the spread, punctuators, names, numbers), its
@@ -84,6 +97,7 @@ class Limits:
     max_cost: int = 3000
     max_operations: int = 5
     max_first: int = 100
+    max_introspection_depth: int = 30
 
 
 @dataclass(frozen=True)
@@ -131,15 +145,22 @@ class _Walk:
         self.aliases = 0
         self.nodes = 0
 
+    def _argument(self, node: FieldNode, name: str) -> Any:
+        argument = next((a for a in node.arguments or () if a.name.value == name), None)
+        if argument is None:
+            return None
+        if isinstance(argument.value, IntValueNode):
+            return int(argument.value.value)
+        if isinstance(argument.value, VariableNode):
+            return self.variables.get(argument.value.name.value)
+        return None  # null, or a wrong type that validation refuses
+
     def page_size(self, node: FieldNode, field: GraphQLField | None) -> int | None:
-        """The value of the field's `first` argument (given or default), None when it has none."""
-        value: Any = None
-        argument = next((a for a in node.arguments or () if a.name.value == "first"), None)
-        if argument is not None:
-            if isinstance(argument.value, IntValueNode):
-                value = int(argument.value.value)
-            elif isinstance(argument.value, VariableNode):
-                value = self.variables.get(argument.value.name.value)
+        """The page a connection field asks for: its `last` argument when given (paging backwards),
+        else its `first` (given or default); None when it has neither."""
+        name, value = "last", self._argument(node, "last")
+        if value is None:
+            name, value = "first", self._argument(node, "first")
         if value is None and field is not None and "first" in field.args:
             default = field.args["first"].default_value
             value = default if isinstance(default, int) else self.limits.max_first
@@ -148,7 +169,7 @@ class _Walk:
         if not isinstance(value, int) or isinstance(value, bool):
             return self.limits.max_first  # a wrong type is refused by validation; cost it at the maximum
         if not 1 <= value <= self.limits.max_first:
-            raise BadPageSize(f"first must be between 1 and {self.limits.max_first}")
+            raise BadPageSize(f"{name} must be between 1 and {self.limits.max_first}")
         return value
 
     def selections(
@@ -158,22 +179,24 @@ class _Walk:
         depth: int,
         multiplier: int,
         spread_path: tuple[str, ...],
+        introspection: bool = False,
     ) -> int:
         cost = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                cost += self.field(selection, parent, depth + 1, multiplier, spread_path)
+                cost += self.field(selection, parent, depth + 1, multiplier, spread_path, introspection)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 target = self.schema.get_type(condition.name.value) if condition is not None else parent
-                cost += self.selections(selection.selection_set, target, depth, multiplier, spread_path)
+                cost += self.selections(selection.selection_set, target, depth, multiplier, spread_path, introspection)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 fragment = self.fragments.get(name)
                 if fragment is None or name in spread_path:
                     continue  # unknown or cyclic: validation refuses the document
                 target = self.schema.get_type(fragment.type_condition.name.value)
-                cost += self.selections(fragment.selection_set, target, depth, multiplier, (*spread_path, name))
+                path = (*spread_path, name)
+                cost += self.selections(fragment.selection_set, target, depth, multiplier, path, introspection)
         return cost
 
     def field(
@@ -183,6 +206,7 @@ class _Walk:
         depth: int,
         multiplier: int,
         spread_path: tuple[str, ...],
+        introspection: bool = False,
     ) -> int:
         limits = self.limits
         self.nodes += 1
@@ -192,24 +216,30 @@ class _Walk:
             self.aliases += 1
             if self.aliases > limits.max_aliases:
                 raise TooComplex(f"the query uses more than {limits.max_aliases} aliases")
-        if depth > limits.max_depth:
-            raise TooComplex(f"the query is nested deeper than {limits.max_depth} levels")
-        self.depth = max(self.depth, depth)
         name = node.name.value
+        introspection = introspection or name in _INTROSPECTION
+        if depth > (limits.max_introspection_depth if introspection else limits.max_depth):
+            limit = limits.max_introspection_depth if introspection else limits.max_depth
+            raise TooComplex(f"the query is nested deeper than {limit} levels")
+        self.depth = max(self.depth, depth)
         field = None
         if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
             field = parent.fields.get(name)
+            if field is None and parent is self.schema.query_type:
+                field = _META_FIELDS.get(name)  # __schema, __type: priced like any other field
         size = self.page_size(node, field)
         if node.selection_set is None:
             return 0
         weight = FIELD_WEIGHTS.get(f"{parent.name}.{name}", 1) if parent is not None else 1
+        if introspection and (field is None or not _is_list(field)):
+            weight = 0  # a pointer in the schema held in memory (`type`, `ofType`); its lists still count
         cost = weight * multiplier
         if size is not None:
             multiplier *= size
         elif field is not None and _is_list(field) and name not in _PAGE_LISTS:
             multiplier *= LIST_SIZE
         target = get_named_type(field.type) if field is not None else None
-        cost += self.selections(node.selection_set, target, depth, multiplier, spread_path)
+        cost += self.selections(node.selection_set, target, depth, multiplier, spread_path, introspection)
         if cost > limits.max_cost:
             raise TooComplex(f"the query would cost more than {limits.max_cost} (see the API documentation)")
         return cost

@@ -9,8 +9,9 @@ the contract's code and costs as little as possible:
    syntax errors with GRAPHQL_PARSE_FAILED;
 2. measure the operation (`api.guard.complexity`): depth, aliases, fields, operations per document and
    cost, QUERY_TOO_COMPLEX past a limit; `first` outside 1 … 100 is BAD_USER_INPUT;
-3. charge its cost to the key's and the address's budgets (`api.guard.ratelimit`): RATE_LIMITED with
-   `extensions.retryAfter`, HTTP 429 and `Retry-After` when one is spent;
+3. charge its cost to the request's budget, the key's or for an anonymous request the address's
+   (`api.guard.ratelimit`): RATE_LIMITED with `extensions.retryAfter`, HTTP 429 and `Retry-After` when
+   it is spent; the answer carries the cost in `extensions.cost` and the budget's RateLimit-* headers;
 4. validate (cached), GRAPHQL_VALIDATION_FAILED; the validation rules run only on documents that
    passed 1–3, so no quadratic rule ever sees a thousand aliases.
 
@@ -38,6 +39,7 @@ from strawberry.utils.logging import StrawberryLogger
 
 from api.graphql.context import Context
 from api.graphql.errors import BadUserInput, QueryTooComplex, RateLimited, is_expected
+from api.guard.admission import Admission
 from api.guard.complexity import BadPageSize, Limits, TooComplex, analyze, count_tokens
 from api.guard.ratelimit import RateLimiter
 from credit.platform.config import Settings
@@ -83,30 +85,43 @@ def refused_parse(error: Exception) -> GraphQLError:
 class QueryGuard(SchemaExtension):
     def __init__(self, policy: GuardPolicy) -> None:
         self.policy = policy
+        self.cost: int | None = None
 
-    def _scope(self) -> tuple[Context, RateLimiter | None] | None:
+    def _scope(self) -> tuple[Context, RateLimiter | None, Admission | None] | None:
         context = self.execution_context.context
         if not isinstance(context, Context):
             return None
         request: HTTPConnection = context.request
-        state = request.scope.get("app")
-        limiter = getattr(getattr(state, "state", None), "rate_limiter", None)
-        return context, limiter if isinstance(limiter, RateLimiter) else None
+        state = getattr(request.scope.get("app"), "state", None)
+        limiter = getattr(state, "rate_limiter", None)
+        admission = getattr(state, "admission", None)
+        return (
+            context,
+            limiter if isinstance(limiter, RateLimiter) else None,
+            admission if isinstance(admission, Admission) else None,
+        )
 
     async def _charge(self, cost: int | None) -> int | None:
-        """Charge `cost` (None: the flat cost of a refused document); the retry-after seconds when spent."""
+        """Charge `cost` (None: the flat cost of a refused document) to the request's budget (its key's,
+        or its address's); the retry-after seconds when spent. The RateLimit-* headers go on the answer."""
         scope = self._scope()
         if scope is None:
             return None
-        context, limiter = scope
-        if limiter is None:
+        context, limiter, admission = scope
+        if limiter is None or admission is None:
             return None
-        client = context.request.client
-        budgets = limiter.budgets(context.viewer, client.host if client is not None else "unknown")
+        budgets = admission.budgets(context.request, context.viewer)
         broker = context.runtime.broker
         if cost is None:
-            return await limiter.charge_rejected(broker, budgets)
-        return await limiter.charge(broker, budgets, cost)
+            usage = await limiter.charge_rejected(broker, budgets)
+        else:
+            usage = await limiter.charge(broker, budgets, cost)
+        admission.record(context.request, usage)
+        response = context.response
+        if usage is not None and isinstance(response, Response):
+            for name, value in usage.headers().items():
+                response.headers[name] = value
+        return usage.retry_after if usage is not None else None
 
     def _rate_limited(self, retry_after: int) -> GraphQLError:
         scope = self._scope()
@@ -115,6 +130,11 @@ class QueryGuard(SchemaExtension):
             response.status_code = 429
             response.headers["Retry-After"] = str(retry_after)
         return RateLimited(f"rate limit reached; retry in {retry_after} s", retryAfter=retry_after)
+
+    def get_results(self) -> dict[str, Any]:
+        """`extensions.cost`: what the operation was charged (api/guard/complexity.py), so a client
+        can pace itself against its budget (the RateLimit-* headers)."""
+        return {"cost": self.cost} if self.cost is not None else {}
 
     def on_operation(self) -> Iterator[None]:
         self.execution_context.parse_options["max_tokens"] = self.policy.max_tokens
@@ -155,6 +175,7 @@ class QueryGuard(SchemaExtension):
         except BadPageSize as exc:
             retry = await self._charge(None)
             return [self._rate_limited(retry) if retry else BadUserInput(exc.message)]
+        self.cost = analysis.cost
         retry = await self._charge(analysis.cost)
         if retry is not None:
             return [self._rate_limited(retry)]

@@ -1,10 +1,16 @@
 """Rate limits per API key and per client address, counted in query cost (`api.guard.complexity`).
 
 Fixed windows aligned to the clock (`rate_limit_window_seconds`): each request adds its cost to the
-counters of its buckets (`key:<id>` for a keyed request, `addr:<address>` always) through the
-broker's `incr_window`, so several API processes share one budget (Redis); the embedded default
-counts in process. A request that passes a budget is refused with RATE_LIMITED and the seconds
-until the window ends (`extensions.retryAfter`, `Retry-After`).
+counter of its bucket through the broker's `incr_window`, so several API processes share one budget
+(Redis); the embedded default counts in process. A keyed request counts against its key only
+(`key:<id>`, the key's own `rate_limit` or `rate_limit_cost_per_key`): a bank behind one NAT or a
+website's server with its key is never throttled as the anonymous clients of its address. An
+anonymous request counts against its address (`addr:<address>`), and failed authentications against
+the address's pre-authentication bucket (`auth:<address>`), so a flood of bad keys cannot make
+anonymous visitors, or the good keys, of the same address wait. A request that passes a budget is
+refused with RATE_LIMITED and the seconds until the window ends (`extensions.retryAfter`,
+`Retry-After`). Every charged answer tells the client where it stands (`Usage.headers`: the IETF
+draft's `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`).
 
 A bucket that passed its budget also goes into this process's penalty box until its window ends:
 its next requests are refused before their body is read, their key is looked up or their document
@@ -42,8 +48,35 @@ class Budget:
     limit: int
 
 
+@dataclass(frozen=True)
+class Usage:
+    """Where a budget stands after a charge: its limit, what is left of it and the seconds until its
+    window ends; `retry_after` is set when the charge passed the budget (the request is refused)."""
+
+    limit: int
+    remaining: int
+    reset: int
+    retry_after: int | None = None
+
+    def headers(self) -> dict[str, str]:
+        """The rate-limit fields of draft-ietf-httpapi-ratelimit-headers (`RateLimit-Reset` in seconds)."""
+        headers = {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset),
+        }
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(self.retry_after)
+        return headers
+
+
 def address_bucket(address: str) -> str:
     return f"addr:{address}"
+
+
+def auth_bucket(address: str) -> str:
+    """Failed authentications (and other refusals before the key is known) of requests that carry a key."""
+    return f"auth:{address}"
 
 
 def key_bucket(key_id: int) -> str:
@@ -67,7 +100,7 @@ class RateLimiter:
         self.rejected_cost = rejected_cost
         self.prefix = prefix
         self._clock = clock
-        self._penalty_box: dict[str, float] = {}  # bucket → when its window ends (clock time)
+        self._penalty_box: dict[str, tuple[float, int]] = {}  # bucket → (when its window ends, its limit)
         self._broker_failed_in: int | None = None
 
     @classmethod
@@ -80,33 +113,55 @@ class RateLimiter:
             prefix=settings.rate_limit_key_prefix,
         )
 
+    def key_limit(self, viewer: Viewer) -> int:
+        """The key's budget per window: its own `rate_limit` (cost per minute, scaled to the window)
+        or the default `cost_per_key`."""
+        if viewer.rate_limit is None:
+            return self.cost_per_key
+        return max(1, math.ceil(viewer.rate_limit * self.window_seconds / 60))
+
     def budgets(self, viewer: Viewer, address: str) -> list[Budget]:
-        budgets = [Budget(address_bucket(address), self.cost_per_address)]
+        """The budget a request counts against: its key's, or for an anonymous request its address's."""
         if viewer.key_id is not None:
-            budgets.append(Budget(key_bucket(viewer.key_id), self.cost_per_key))
-        return budgets
+            return [Budget(key_bucket(viewer.key_id), self.key_limit(viewer))]
+        return [Budget(address_bucket(address), self.cost_per_address)]
+
+    def pre_auth_budget(self, address: str, keyed: bool) -> Budget:
+        """The budget of a request refused before its key is known: the address's, or for requests that
+        carry a key the address's pre-authentication bucket."""
+        return Budget(auth_bucket(address) if keyed else address_bucket(address), self.cost_per_address)
 
     def _retry_after(self, until: float, now: float) -> int:
         return max(1, math.ceil(until - now))
 
     def blocked(self, buckets: Iterable[str]) -> int | None:
         """Seconds until the first of `buckets` leaves the penalty box, None when none is in it."""
+        usage = self.penalised(buckets)
+        return usage.retry_after if usage is not None else None
+
+    def penalised(self, buckets: Iterable[str]) -> Usage | None:
+        """The refusal of the first of `buckets` in the penalty box (nothing left until its window
+        ends), None when none is in it."""
         now = self._clock()
         for bucket in buckets:
-            until = self._penalty_box.get(bucket)
-            if until is not None:
+            entry = self._penalty_box.get(bucket)
+            if entry is not None:
+                until, limit = entry
                 if until > now:
-                    return self._retry_after(until, now)
+                    retry = self._retry_after(until, now)
+                    return Usage(limit=limit, remaining=0, reset=retry, retry_after=retry)
                 del self._penalty_box[bucket]
         return None
 
-    async def charge(self, broker: Broker, budgets: list[Budget], cost: int) -> int | None:
-        """Add `cost` to each budget's counter; the retry-after seconds when one is passed, else None."""
+    async def charge(self, broker: Broker, budgets: list[Budget], cost: int) -> Usage | None:
+        """Add `cost` to each budget's counter. The usage of the budget with the least left (its
+        `retry_after` set when one is passed); None when nothing was counted (no cost, broker down)."""
         if cost <= 0 or not budgets:
             return None
         now = self._clock()
         window = int(now // self.window_seconds)
         ends = (window + 1) * self.window_seconds
+        reset = self._retry_after(ends, now)
         try:
             totals = await asyncio.gather(
                 *(
@@ -119,14 +174,16 @@ class RateLimiter:
                 self._broker_failed_in = window
                 log.warning("rate limits not enforced: broker unavailable (%s)", type(exc).__name__)
             return None
-        over = [b for b, total in zip(budgets, totals, strict=True) if total > b.limit]
+        spent = [(b, int(total)) for b, total in zip(budgets, totals, strict=True)]
+        tightest, total = min(spent, key=lambda pair: pair[0].limit - pair[1])
+        over = [b for b, t in spent if t > b.limit]
         if not over:
-            return None
+            return Usage(limit=tightest.limit, remaining=tightest.limit - total, reset=reset)
         if len(self._penalty_box) > _PENALTY_BOX_PRUNE_AT:
-            self._penalty_box = {k: v for k, v in self._penalty_box.items() if v > now}
+            self._penalty_box = {k: v for k, v in self._penalty_box.items() if v[0] > now}
         for budget in over:
-            self._penalty_box[budget.bucket] = ends
-        return self._retry_after(ends, now)
+            self._penalty_box[budget.bucket] = (ends, budget.limit)
+        return Usage(limit=tightest.limit, remaining=0, reset=reset, retry_after=reset)
 
-    async def charge_rejected(self, broker: Broker, budgets: list[Budget]) -> int | None:
+    async def charge_rejected(self, broker: Broker, budgets: list[Budget]) -> Usage | None:
         return await self.charge(broker, budgets, self.rejected_cost)

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from typing import Any
 
 import orjson
+from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -21,6 +22,9 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.schema.base import BaseSchema
 from strawberry.types.unset import UnsetType
 
 from api.graphql.context import Context
@@ -29,10 +33,15 @@ from api.graphql.schema import build_schema
 from api.guard.admission import Admission, Refused
 from api.guard.ratelimit import RateLimiter
 from api.http.auth import AuthError, bearer_token, connection_token, viewer_for_key
+from api.http.caching import cache_answer
+from api.http.cors import cors_middleware
 from api.http.exports import export_routes
 from api.http.metrics import metrics_endpoint
+from api.http.persisted import PersistedQueries
+from api.http.tooling import graphiql_page, graphiql_routes, sdl_route
 from api.http.transport import GraphQLTransport, preferred_media_type, refusal_response
 from api.http.websocket import TextFrameWebSocketAdapter
+from credit.access.viewer import Viewer
 from credit.platform.config import Settings, get_settings
 from credit.platform.runtime import Runtime, SearchMode, open_runtime
 from credit.search.client import IndexState, index_state
@@ -45,11 +54,49 @@ Background = Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]
 OnStart = Callable[[Runtime], Awaitable[None]]
 
 
+class _RequestAdapter(StarletteRequestAdapter):
+    """strawberry's request adapter, holding the Starlette request for `GraphQLApp.parse_http_body`."""
+
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self.request = request
+
+
 class GraphQLApp(GraphQL[Context, None]):
     websocket_adapter_class = TextFrameWebSocketAdapter  # graphql-transport-ws needs text frames
+    request_adapter_class = _RequestAdapter
+
+    def __init__(self, schema: BaseSchema, settings: Settings, admission: Admission) -> None:
+        super().__init__(schema, graphql_ide=None if settings.is_production else "graphiql")
+        self.persisted = PersistedQueries(settings)
+        self.admission = admission
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_page()  # the page with its assets inside the package (api/http/tooling.py)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET of a persisted query has no `query` either: it is an operation, not a browser's visit.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(request)
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """The request's operation; for a persisted query (api/http/persisted.py) its stored document,
+        or the document it registers, kept after it was charged to the request's budget."""
+        data = await super().parse_http_body(request)
+        if not isinstance(data, GraphQLRequestData) or not PersistedQueries.asks(data.extensions):
+            return data
+        assert isinstance(request, _RequestAdapter) and data.extensions is not None
+        http = request.request
+        broker = http.app.state.runtime.broker
+        resolved = await self.persisted.resolve(broker, data.extensions, data.query)
+        if resolved.register is not None:
+            viewer: Viewer = http.scope["creditgraph.viewer"]
+            await self.admission.charge(http, viewer, self.persisted.register_cost)
+            await self.persisted.keep(broker, resolved.register, resolved.query)
+        data.query = resolved.query
+        return data
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         runtime: Runtime = request.app.state.runtime
@@ -78,10 +125,11 @@ def create_app(
     """The app; with `runtime` given (tests), its clients are used and not closed by the app."""
     settings = settings or get_settings()
     schema = build_schema(settings)
-    graphql = GraphQLApp(schema, graphql_ide=None if settings.is_production else "graphiql")
     limiter = RateLimiter.from_settings(settings)
     admission = Admission(settings, limiter)
+    graphql = GraphQLApp(schema, settings, admission)
     transport = GraphQLTransport(settings)
+    max_age = settings.public_cache_max_age_seconds
 
     async def graphql_endpoint(request: Request) -> Response:
         # Penalty box, body size and batches, then the key (api/guard/admission.py, api/http/transport.py).
@@ -96,7 +144,8 @@ def create_app(
         except Refused as refused:
             return refusal_response(refused, media_type)
         request.scope["creditgraph.viewer"] = viewer
-        return await transport.run(request, lambda: graphql.run(request))
+        response = await transport.run(request, lambda: graphql.run(request))
+        return cache_answer(request, response, viewer, max_age)
 
     async def graphql_ws(websocket: WebSocket) -> None:
         # The upgrade request's Authorization header, if any; the connection_init payload may set
@@ -162,9 +211,13 @@ def create_app(
         Route("/health", health),
         Route("/ready", ready),
         Route("/metrics", metrics_endpoint),
-        *export_routes(),  # /export/disclosures.csv|.ndjson, /feeds/disclosures.atom
+        # The SDL at a stable URL (introspection is off in production), before the exports' routes.
+        sdl_route(schema.as_str() + "\n", max_age),
+        *export_routes(),  # /export/disclosures.csv|.ndjson|.xlsx, /feeds/disclosures.atom
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    if not settings.is_production:
+        routes += graphiql_routes()  # /graphiql/…: GraphiQL's assets, inside the package
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[cors_middleware(settings.cors_origins)])
 
 
 async def _answers(check: Awaitable[bool], timeout: float = 2.0) -> bool:

@@ -1,11 +1,14 @@
 """HTTP routes of the disclosure feed for analysis and feed readers.
 
-- `GET /export/disclosures.csv` and `GET /export/disclosures.ndjson`: the whole filtered feed,
-  newest first, streamed from a server-side cursor (one snapshot, constant memory);
+- `GET /export/disclosures.csv`, `GET /export/disclosures.ndjson` and `GET /export/disclosures.xlsx`:
+  the whole filtered feed, newest first, read from a server-side cursor (one snapshot, constant
+  memory); CSV and xlsx with Chinese headers (the CSV with a UTF-8 byte-order mark for Excel), or with
+  `headers=en` the English field names (and no byte-order mark);
 - `GET /feeds/disclosures.atom`: the newest 50 records of the filtered feed, with an ETag.
 
-Filters are the query parameters `categories` (repeated or comma separated), `regionCodePrefix`,
-`authority`, `publishedFrom` and `publishedTo` (ISO dates) — the fields of `DisclosureFilter`,
+Filters are the query parameters `categories` (repeated or comma separated), `regionCodePrefix` (digits
+of a division code, or a division's name: 常州, 天宁区), `authority`, `publishedFrom` and `publishedTo`
+(ISO dates) — the fields of `DisclosureFilter`,
 validated by the same `FeedFilter.of`. Authentication is the GraphQL endpoint's: no header is
 PUBLIC, `Authorization: Bearer <key>` a key's viewer, a bad key 401 UNAUTHENTICATED; what is
 exported is what every role sees in the feed (natural persons masked).
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
 from urllib.parse import urlencode
@@ -31,8 +34,9 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from api.guard.admission import Admission, Refused, rate_limited
+from api.guard.admission import Admission, Refused, rate_limited, usage_headers
 from api.http.feed_formats import atom_document, atom_etag, csv_chunks, describe, ndjson_chunks
+from api.http.xlsx import xlsx_chunks
 from credit import clock
 from credit.disclosures import service
 from credit.disclosures.feed import FeedFilter
@@ -45,6 +49,7 @@ ATOM_COST = 50
 ATOM_ENTRIES = 50
 MAX_CONCURRENT_EXPORTS = 4
 STREAM_BATCH = 1000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -86,6 +91,15 @@ def filter_from_query(request: Request) -> FeedFilter:
 
 
 Handler = Callable[[Request], Awaitable[Response]]
+Render = Callable[..., AsyncGenerator[bytes, None]]
+
+
+def english_headers(request: Request) -> bool:
+    """`headers=en` (field names) or `headers=zh` (Chinese, the default); InvalidRequest otherwise."""
+    value = request.query_params.get("headers", "zh")
+    if value not in ("en", "zh"):
+        raise InvalidRequest("headers must be zh (Chinese headers, the default) or en (field names)")
+    return value == "en"
 
 
 def _guarded(cost: int, handler: Callable[[Request, FeedFilter], Awaitable[Response]]) -> Handler:
@@ -98,7 +112,9 @@ def _guarded(cost: int, handler: Callable[[Request, FeedFilter], Awaitable[Respo
             return _error(400, "BAD_USER_INPUT", exc.message)
         except Refused as refused:
             return _refusal(refused)
-        return await handler(request, feed_filter)
+        response = await handler(request, feed_filter)
+        response.headers.update(usage_headers(request))
+        return response
 
     return endpoint
 
@@ -107,10 +123,12 @@ def export_routes() -> list[Route]:
     """The routes, sharing one limit on concurrent exports (per app)."""
     slots = asyncio.Semaphore(MAX_CONCURRENT_EXPORTS)
 
-    def streaming(
-        render: Callable[[AsyncIterator[Sequence[Any]]], AsyncGenerator[bytes, None]], media_type: str, suffix: str
-    ) -> Handler:
+    def streaming(render: Render, media_type: str, suffix: str, *, headed: bool = True) -> Handler:
         async def handler(request: Request, feed_filter: FeedFilter) -> Response:
+            try:
+                options = {"english": english_headers(request)} if headed else {}
+            except InvalidRequest as exc:
+                return _error(400, "BAD_USER_INPUT", exc.message)
             if slots.locked():
                 return _refusal(rate_limited(5))
             runtime: Runtime = request.app.state.runtime
@@ -120,7 +138,7 @@ def export_routes() -> list[Route]:
                 # The slot is taken when streaming starts, so a response never sent holds none.
                 async with slots:
                     batches = service.stream(runtime, feed_filter, today, batch=STREAM_BATCH)
-                    async with aclosing(batches), aclosing(render(batches)) as chunks:
+                    async with aclosing(batches), aclosing(render(batches, **options)) as chunks:
                         async for chunk in chunks:
                             yield chunk
 
@@ -145,7 +163,8 @@ def export_routes() -> list[Route]:
 
     return [
         Route("/export/disclosures.csv", streaming(csv_chunks, "text/csv; charset=utf-8", "csv")),
-        Route("/export/disclosures.ndjson", streaming(ndjson_chunks, "application/x-ndjson", "ndjson")),
+        Route("/export/disclosures.ndjson", streaming(ndjson_chunks, "application/x-ndjson", "ndjson", headed=False)),
+        Route("/export/disclosures.xlsx", streaming(xlsx_chunks, XLSX, "xlsx")),
         Route("/feeds/disclosures.atom", _guarded(ATOM_COST, atom)),
     ]
 

@@ -1,9 +1,17 @@
-"""Renderings of the disclosure feed for analysis and feed readers: CSV, NDJSON and Atom (RFC 4287).
+"""Renderings of the disclosure feed for analysis and feed readers: CSV, NDJSON and Atom (RFC 4287);
+the spreadsheet is in `api.http.xlsx`.
 
 Rows are the flat `credit.disclosures.feed.EXPORT_COLUMNS`; personal data is what is stored, which for
-natural persons is the masked name and ID number, so every rendering is masked like the API.
+natural persons is the masked name and ID number, so every rendering is masked like the API. Every
+coded value (category, status, severity, kind of subject) comes with its Chinese label
+(`credit.enums.LABELS`) in a column beside it.
 CSV and NDJSON are produced batch by batch from an async iterator of row batches, so their memory
 does not depend on the size of the export.
+
+The CSV is for people first: it starts with a UTF-8 byte-order mark (without it Excel on Chinese
+Windows reads the file as GBK and shows mojibake) and its header line is in Chinese (`HEADERS_ZH`).
+With `?headers=en` it is for scripts: the English field names (`FIELDS`, as the GraphQL fields are
+named) and no byte-order mark.
 """
 
 from __future__ import annotations
@@ -14,50 +22,48 @@ import hashlib
 import io
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
+from enum import StrEnum
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 import orjson
 
 from credit.disclosures.feed import FeedFilter
-from credit.enums import RecordCategory
+from credit.enums import RecordCategory, label
 from credit.subjects.regions import region_names
 
-#: Columns of the CSV (and keys of the NDJSON objects), named as the GraphQL fields are.
-FIELDS = (
-    "id",
-    "category",
-    "status",
-    "title",
-    "decisionNumber",
-    "authority",
-    "decidedOn",
-    "publishedOn",
-    "disclosureUntil",
-    "severity",
-    "listName",
-    "validFrom",
-    "validUntil",
-    "subjectId",
-    "subjectKind",
-    "subjectName",
-    "subjectCode",
-    "regionCode",
-    "province",
-    "city",
-    "county",
+#: Columns of the exports (and keys of the NDJSON objects), named as the GraphQL fields are, each with
+#: its Chinese header.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "记录编号"),
+    ("category", "类别代码"),
+    ("categoryLabel", "类别"),
+    ("status", "状态代码"),
+    ("statusLabel", "状态"),
+    ("title", "标题"),
+    ("decisionNumber", "决定文书号"),
+    ("authority", "认定单位"),
+    ("decidedOn", "决定日期"),
+    ("publishedOn", "公示日期"),
+    ("disclosureUntil", "公示截止日期"),
+    ("severity", "严重程度代码"),
+    ("severityLabel", "严重程度"),
+    ("listName", "名单名称"),
+    ("validFrom", "有效期起"),
+    ("validUntil", "有效期止"),
+    ("subjectId", "主体编号"),
+    ("subjectKind", "主体类型代码"),
+    ("subjectKindLabel", "主体类型"),
+    ("subjectName", "主体名称"),
+    ("subjectCode", "统一社会信用代码或身份证号"),
+    ("regionCode", "行政区划代码"),
+    ("province", "省"),
+    ("city", "市"),
+    ("county", "区县"),
 )
-
-#: The categories' names on the 信用中国 sites, for feed readers.
-CATEGORY_LABELS = {
-    RecordCategory.ADMINISTRATIVE_LICENSE: "行政许可",
-    RecordCategory.ADMINISTRATIVE_PENALTY: "行政处罚",
-    RecordCategory.RED_LIST: "红名单",
-    RecordCategory.BLACK_LIST: "黑名单",
-    RecordCategory.DISHONEST_JUDGMENT_DEBTOR: "失信被执行人",
-    RecordCategory.CREDIT_COMMITMENT: "信用承诺",
-    RecordCategory.CREDIT_EVALUATION: "信用评价",
-}
+FIELDS = tuple(name for name, _ in COLUMNS)
+HEADERS_ZH = tuple(header for _, header in COLUMNS)
+BOM = "\ufeff".encode()
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -76,13 +82,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _label(value: Any) -> str | None:
+    return label(value) if isinstance(value, StrEnum) else None
+
+
 def export_record(row: Any) -> dict[str, Any]:
     """One exported record: `FIELDS` with JSON-ready values (ISO dates, enum names, None)."""
     names = region_names(row.region_code) if row.region_code else None
     return {
         "id": row.id,
         "category": _plain(row.category),
+        "categoryLabel": _label(row.category),
         "status": _plain(row.status),  # stored ACTIVE / UNDER_OBJECTION: the feed holds disclosed rows only
+        "statusLabel": _label(row.status),
         "title": row.title,
         "decisionNumber": row.decision_number,
         "authority": row.authority,
@@ -90,11 +102,13 @@ def export_record(row: Any) -> dict[str, Any]:
         "publishedOn": _plain(row.published_on),
         "disclosureUntil": _plain(row.disclosure_until),
         "severity": _plain(row.severity),
+        "severityLabel": _label(row.severity),
         "listName": row.list_name,
         "validFrom": _plain(row.valid_from),
         "validUntil": _plain(row.valid_until),
         "subjectId": row.subject_id,
         "subjectKind": _plain(row.subject_kind),
+        "subjectKindLabel": _label(row.subject_kind),
         "subjectName": row.subject_name,
         "subjectCode": row.subject_code,
         "regionCode": row.region_code,
@@ -112,12 +126,13 @@ def _csv_cell(name: str, value: Any) -> Any:
     return value
 
 
-async def csv_chunks(batches: AsyncIterator[Sequence[Any]]) -> AsyncGenerator[bytes, None]:
-    """UTF-8 CSV with a header line, one chunk per batch of rows."""
+async def csv_chunks(batches: AsyncIterator[Sequence[Any]], *, english: bool = False) -> AsyncGenerator[bytes, None]:
+    """UTF-8 CSV with a header line, one chunk per batch of rows: for people (a byte-order mark and
+    Chinese headers) or, `english`, for scripts (the field names, no byte-order mark)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(FIELDS)
-    yield buffer.getvalue().encode()
+    writer.writerow(FIELDS if english else HEADERS_ZH)
+    yield (b"" if english else BOM) + buffer.getvalue().encode()
     async for batch in batches:
         buffer.seek(0)
         buffer.truncate()
@@ -135,7 +150,7 @@ async def ndjson_chunks(batches: AsyncIterator[Sequence[Any]]) -> AsyncGenerator
 
 def describe(feed_filter: FeedFilter) -> str:
     """A short human title for a filter, e.g. 行政处罚 · 3204 · 常州市生态环境局 · 2024-05-01…2024-05-31."""
-    parts = [CATEGORY_LABELS.get(c, c.value) for c in feed_filter.categories]
+    parts = [label(c) for c in feed_filter.categories]
     if feed_filter.region_code_prefix:
         names = region_names(feed_filter.region_code_prefix.ljust(6, "0")[:6])
         parts.append(names.full if names else feed_filter.region_code_prefix)
@@ -202,7 +217,7 @@ def atom_document(rows: Sequence[Any], *, feed_id: str, self_url: str, title: st
         author = SubElement(entry, "author")
         SubElement(author, "name").text = _xml_text(record["authority"])
         category = RecordCategory(record["category"])
-        SubElement(entry, "category", {"term": category.value, "label": CATEGORY_LABELS.get(category, category)})
+        SubElement(entry, "category", {"term": category.value, "label": label(category)})
         SubElement(entry, "content", {"type": "text"}).text = _xml_text(_entry_text(record))
     body: bytes = tostring(feed, encoding="utf-8", xml_declaration=True)
     return body

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from api.guard.admission import Refused
+from api.http.persisted import NOT_FOUND, NOT_FOUND_HEADERS, PersistedQueryError
 from credit.platform.config import Settings
 
 JSON = "application/json"
@@ -135,6 +136,11 @@ class GraphQLTransport:
             return error_response(503, "TIMEOUT", message, media_type, headers={"Retry-After": "1"})
         except HTTPException as exc:
             return error_response(exc.status_code, "BAD_REQUEST", exc.reason, media_type)
+        except PersistedQueryError as exc:
+            headers = NOT_FOUND_HEADERS if exc.code == NOT_FOUND else None
+            return error_response(exc.status, exc.code, exc.message, media_type, headers=dict(headers or {}))
+        except Refused as refused:  # registering a persisted query past the budget
+            return refusal_response(refused, media_type)
         return conform(response, media_type)
 
 

@@ -151,3 +151,11 @@ def require_decider(viewer: Viewer, authority: str, category: RecordCategory, ac
     if not may_decide(viewer, authority, category):
         who = "the court that listed it" if category is RecordCategory.DISHONEST_JUDGMENT_DEBTOR else "its authority"
         raise NotAllowed(f"{action}: a {category.value} record is decided by {who} (a key bound to its authority)")
+
+
+def may_read_record(viewer: Viewer, subject_id: int, disclosed: bool) -> bool:
+    """Whether the viewer may read a record of `subject_id` (and its objections): anyone while it is
+    in public disclosure; after that, the roles that read inactive records and the subject itself."""
+    if disclosed or can(viewer, Capability.READ_INACTIVE):
+        return True
+    return viewer.role is Role.SUBJECT and viewer.subject_id is not None and viewer.subject_id == subject_id

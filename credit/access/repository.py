@@ -16,6 +16,7 @@ from credit.models import ApiKey, Subject
 
 PREFIX = "cg_"
 PREFIX_LENGTH = 10  # the characters of a key kept in the clear, to name it (`keys revoke`, logs)
+MAX_RATE_LIMIT = 1_000_000_000
 
 
 def hash_key(key: str) -> bytes:
@@ -30,12 +31,15 @@ async def insert_key(
     expires_at: dt.datetime | None = None,
     *,
     authorities: Sequence[str] = (),
+    rate_limit: int | None = None,
 ) -> tuple[ApiKey, str]:
     """A new key row and the key itself (the only time it exists in the clear)."""
     if role is Role.SUBJECT and subject_id is None:
         raise ValueError("a SUBJECT key must be bound to a subject")
     if role is not Role.SUBJECT and subject_id is not None:
         raise ValueError("only SUBJECT keys are bound to a subject")
+    if rate_limit is not None and not 1 <= rate_limit <= MAX_RATE_LIMIT:
+        raise ValueError(f"a key's rate limit is a query cost per minute from 1 to {MAX_RATE_LIMIT}")
     key = PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(
         name=name,
@@ -45,6 +49,7 @@ async def insert_key(
         subject_id=subject_id,
         expires_at=expires_at,
         authorities=list(authorities),
+        rate_limit=rate_limit,
     )
     session.add(row)
     await session.flush()

@@ -28,9 +28,11 @@ async def create_key(
     name: str,
     subject_code: str | None = None,
     authorities: Sequence[str] = (),
+    rate_limit: int | None = None,
 ) -> str:
     """A new key of `role` (a SUBJECT key bound to the subject of `subject_code`, a provider's key to the
-    authorities it acts for); returns the key, the only time it exists in the clear."""
+    authorities it acts for), with its own budget in query cost per minute when `rate_limit` is given;
+    returns the key, the only time it exists in the clear."""
     bound = sorted({required_text(a, "authority", max_length=200) for a in authorities})
     if bound and role not in AUTHORITY_ROLES:
         allowed = ", ".join(sorted(r.value for r in AUTHORITY_ROLES))
@@ -45,7 +47,9 @@ async def create_key(
                 raise NotFoundError("no subject with this code")
             subject_id = subject.id
         try:
-            _, key = await repository.insert_key(session, role, name, subject_id, authorities=bound)
+            _, key = await repository.insert_key(
+                session, role, name, subject_id, authorities=bound, rate_limit=rate_limit
+            )
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
     return key
@@ -67,6 +71,7 @@ async def authenticate(runtime: Runtime, key: str, now: dt.datetime | None = Non
         subject_id=row.subject_id,
         name=row.name,
         authorities=frozenset(row.authorities),
+        rate_limit=row.rate_limit,
     )
 
 

@@ -9,8 +9,9 @@ from credit.enums import Role
 
 @dataclass(frozen=True)
 class Viewer:
-    """A role, the key that proved it, for SUBJECT keys the subject bound to it, and for keys of a data
-    provider (or of the credit office for the records it makes itself) the authorities they act for."""
+    """A role, the key that proved it, for SUBJECT keys the subject bound to it, for keys of a data
+    provider (or of the credit office for the records it makes itself) the authorities they act for, and
+    the key's own rate limit (query cost per minute; None: the service's default for keys)."""
 
     role: Role
     key_id: int | None = None
@@ -18,6 +19,7 @@ class Viewer:
     name: str = "anonymous"
     #: The authorities (认定单位) the key acts for: it writes and decides their records only.
     authorities: frozenset[str] = frozenset()
+    rate_limit: int | None = None
 
     @property
     def label(self) -> str:

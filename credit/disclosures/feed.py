@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from credit.enums import RecordCategory, RecordStatus
 from credit.errors import InvalidRequest
 from credit.models import CreditRecord, Subject
+from credit.subjects.regions import RegionNotFound, region_prefix
 
 DISCLOSED_STATUSES = (RecordStatus.ACTIVE, RecordStatus.UNDER_OBJECTION)
 _REGION_PREFIX = re.compile(r"\d{1,6}")
@@ -43,9 +44,14 @@ class FeedFilter:
         published_to: dt.date | None = None,
     ) -> FeedFilter:
         """A validated filter; InvalidRequest naming the bad field."""
-        region = region_code_prefix.strip() if region_code_prefix is not None else None
-        if region is not None and not _REGION_PREFIX.fullmatch(region):
-            raise InvalidRequest("regionCodePrefix must be 1 to 6 digits")
+        region = None
+        if region_code_prefix is not None:
+            try:  # digits as given, or a division's name (天宁区 → 320402, 常州 → 3204)
+                region = region_prefix(region_code_prefix)
+            except RegionNotFound as exc:
+                raise InvalidRequest(f"regionCodePrefix: {exc}") from None
+            if not _REGION_PREFIX.fullmatch(region):
+                raise InvalidRequest("regionCodePrefix must be 1 to 6 digits or a division's name")
         exact = authority.strip() if authority is not None else None
         if exact is not None and (not exact or len(exact) > MAX_AUTHORITY):
             raise InvalidRequest(f"authority must be 1 to {MAX_AUTHORITY} characters")

@@ -87,12 +87,34 @@ def page_statement(
     return _newest_first(stmt, after).limit(limit)
 
 
+def page_before_statement(
+    feed_filter: FeedFilter, today: dt.date, before: FeedPosition | None, limit: int
+) -> Select[CreditRecord]:
+    """The `limit` rows just before `before` in feed order (from the oldest end when None), oldest
+    first: the same index scanned forwards, the same keyset argument read the other way."""
+    stmt = select(CreditRecord).where(*_where(feed_filter, today))
+    if _needs_subjects(feed_filter):
+        stmt = stmt.join(Subject, Subject.id == CreditRecord.subject_id)
+    if before is not None:
+        stmt = stmt.where(tuple_(CreditRecord.published_on, CreditRecord.id) > tuple_(before.published_on, before.id))
+    return stmt.order_by(CreditRecord.published_on.asc(), CreditRecord.id.asc()).limit(limit)
+
+
 async def feed_page(
     session: AsyncSession, feed_filter: FeedFilter, today: dt.date, after: FeedPosition | None, limit: int
 ) -> list[CreditRecord]:
     """Up to `limit` records after `after`, newest first (ask for one more than a page to learn
     whether another page follows)."""
     return list((await session.scalars(page_statement(feed_filter, today, after, limit))).all())
+
+
+async def feed_page_before(
+    session: AsyncSession, feed_filter: FeedFilter, today: dt.date, before: FeedPosition | None, limit: int
+) -> list[CreditRecord]:
+    """Up to `limit` records just before `before`, in feed order (newest first)."""
+    rows = list((await session.scalars(page_before_statement(feed_filter, today, before, limit))).all())
+    rows.reverse()
+    return rows
 
 
 async def feed_count(session: AsyncSession, feed_filter: FeedFilter, today: dt.date) -> int:

@@ -21,6 +21,7 @@ class FeedPage:
     records: list[CreditRecord]
     total: int
     has_next_page: bool
+    has_previous_page: bool = False
 
 
 async def feed_page(
@@ -30,7 +31,26 @@ async def feed_page(
     async with runtime.sessions() as session:
         rows = await repository.feed_page(session, feed_filter, today, after, first + 1)
         total = await repository.feed_count(session, feed_filter, today)
-    return FeedPage(records=rows[:first], total=total, has_next_page=len(rows) > first)
+    return FeedPage(
+        records=rows[:first], total=total, has_next_page=len(rows) > first, has_previous_page=after is not None
+    )
+
+
+async def feed_page_before(
+    runtime: Runtime, feed_filter: FeedFilter, today: dt.date, before: FeedPosition | None, last: int
+) -> FeedPage:
+    """The `last` records just before `before` (the oldest `last` when None), newest first: Relay's
+    backward paging. A previous page follows when more records are newer than these; a next page
+    when `before` was given (its record, or those after it)."""
+    async with runtime.sessions() as session:
+        rows = await repository.feed_page_before(session, feed_filter, today, before, last + 1)
+        total = await repository.feed_count(session, feed_filter, today)
+    return FeedPage(
+        records=rows[-last:] if rows else [],
+        total=total,
+        has_next_page=before is not None,
+        has_previous_page=len(rows) > last,
+    )
 
 
 async def newest(runtime: Runtime, feed_filter: FeedFilter, today: dt.date, limit: int) -> Sequence[Any]:

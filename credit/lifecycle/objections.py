@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 
@@ -38,7 +37,7 @@ from credit.access.policy import (
 )
 from credit.access.viewer import Viewer
 from credit.clock import now
-from credit.enums import ObjectionOutcome, ObjectionStatus, RecordStatus, Role
+from credit.enums import ObjectionAddressee, ObjectionOutcome, ObjectionStatus, RecordStatus, Role
 from credit.errors import InvalidRequest, NotAllowed
 from credit.lifecycle import repository
 from credit.lifecycle.repository import Actor, lock_record, lock_with_record, log_change, pending_objection
@@ -55,11 +54,8 @@ PENDING_EXISTS = "this record already has a pending objection; wait for its answ
 CREDIT_OFFICE = "信用办"
 
 
-class Addressee(StrEnum):
-    """To whom a subject addresses its objection (seed 003: 认定部門 or the credit platform)."""
-
-    CREDIT_OFFICE = "CREDIT_OFFICE"
-    AUTHORITY = "AUTHORITY"
+#: To whom an objection is addressed (`credit.enums.ObjectionAddressee`).
+Addressee = ObjectionAddressee
 
 
 def answerer(viewer: Viewer, record: CreditRecord) -> str:

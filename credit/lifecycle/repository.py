@@ -50,6 +50,28 @@ async def lock_with_record(
     return record, item
 
 
+async def objection_with_record(session: AsyncSession, objection_id: int) -> tuple[Objection, CreditRecord] | None:
+    row = (
+        await session.execute(
+            select(Objection, CreditRecord)
+            .join(CreditRecord, CreditRecord.id == Objection.record_id)
+            .where(Objection.id == objection_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def repair_with_record(session: AsyncSession, repair_id: int) -> tuple[CreditRepair, CreditRecord] | None:
+    row = (
+        await session.execute(
+            select(CreditRepair, CreditRecord)
+            .join(CreditRecord, CreditRecord.id == CreditRepair.record_id)
+            .where(CreditRepair.id == repair_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 async def pending_objection(session: AsyncSession, record_id: int) -> Objection | None:
     stmt = select(Objection).where(Objection.record_id == record_id, Objection.status == ObjectionStatus.PENDING)
     objection: Objection | None = await session.scalar(stmt)

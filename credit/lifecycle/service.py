@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from credit import clock
-from credit.access.policy import Capability, can, require
+from credit.access.policy import Capability, can, may_read_record, require
 from credit.access.viewer import Viewer
 from credit.enums import ObjectionOutcome
 from credit.errors import InvalidRequest
@@ -23,6 +23,7 @@ from credit.models import CreditRecord, CreditRepair, Objection, RecordEvent
 from credit.outbox.work import unit_of_work
 from credit.platform.runtime import Runtime
 from credit.rules.calendar import working_days_between
+from credit.rules.flags import in_public_disclosure
 
 
 async def file_objection(
@@ -152,3 +153,25 @@ async def listing_deletions(runtime: Runtime, viewer: Viewer, first: dt.date, la
         received_on = received_at.astimezone(clock.CHINA).date()
         result.append(ListingDeletion(record, received_at, working_days_between(record.deleted_on, received_on)))
     return result
+
+
+async def objection_for(runtime: Runtime, viewer: Viewer, objection_id: int, today: dt.date) -> Objection | None:
+    """An objection by id, None unless the viewer may read its record (`may_read_record`)."""
+    async with runtime.sessions() as session:
+        found = await repository.objection_with_record(session, objection_id)
+    if found is None:
+        return None
+    objection, record = found
+    disclosed = in_public_disclosure(record.facts(), today)
+    return objection if may_read_record(viewer, record.subject_id, disclosed) else None
+
+
+async def repair_for(runtime: Runtime, viewer: Viewer, repair_id: int) -> CreditRepair | None:
+    """A credit-repair application by id, None unless the viewer may read it (`may_read_answer`)."""
+    async with runtime.sessions() as session:
+        found = await repository.repair_with_record(session, repair_id)
+    if found is None:
+        return None
+    repair, record = found
+    # The statement, commitment and evidence are the subject's: it, the deciding body and the office.
+    return repair if objections.may_read_answer(viewer, record) else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -66,10 +67,39 @@ class Settings(BaseSettings):
     rate_limit_delay_seconds: float = 1.0
     rate_limit_max_delayed: int = 256
     rate_limit_key_prefix: str = "creditgraph:rl:"
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs); empty:
+    # the connection's peer is the client (api/guard/admission.py).
+    trusted_proxies: str = ""
+    # Origins whose pages may call the API from a browser (comma-separated; `*` in the port or a
+    # leading `*.` in the host as wildcards, e.g. http://localhost:*); empty: none (api/http/cors.py).
+    cors_allow_origins: str = ""
+    # Public GET answers may be cached this long by browsers and CDNs (api/http/caching.py).
+    public_cache_max_age_seconds: int = 30
+    # Automatic persisted queries (api/http/persisted.py): how long a registered document is kept and
+    # the largest document that may be registered.
+    persisted_query_ttl_seconds: int = 86_400
+    persisted_query_max_bytes: int = 20_000
+    # Keeping a new document is charged this much query cost against the request's budget.
+    persisted_query_register_cost: int = 100
 
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """`trusted_proxies` parsed; ValueError naming a bad entry."""
+        networks = []
+        for entry in filter(None, (part.strip() for part in self.trusted_proxies.split(","))):
+            try:
+                networks.append(ip_network(entry, strict=False))
+            except ValueError:
+                raise ValueError(f"TRUSTED_PROXIES: {entry!r} is not an address or a CIDR block") from None
+        return tuple(networks)
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        return tuple(filter(None, (part.strip() for part in self.cors_allow_origins.split(","))))
 
     @property
     def home(self) -> Path:

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
+from credit.platform.crypto import Vault
 from credit.platform.db import make_sync_engine
 
 _SCRIPTS = Path(__file__).parent / "migrations"
@@ -21,13 +22,16 @@ def alembic_config() -> Config:
     return cfg
 
 
-def upgrade(url: str) -> None:
+def upgrade(url: str, vault: Vault | None = None) -> None:
+    """Migrate to head; `vault` is handed to data migrations that re-derive values from personal data
+    (0004: organisations' legal representatives)."""
     engine = make_sync_engine(url)
     try:
         with engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
+            cfg.attributes["vault"] = vault
             command.upgrade(cfg, "head")
     finally:
         engine.dispose()

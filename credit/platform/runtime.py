@@ -73,8 +73,9 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     async with AsyncExitStack() as stack:
         url, embedded_db = await asyncio.to_thread(resolve_database_url, settings)
+        vault = vault_from_settings(settings)
         if migrate:
-            await asyncio.to_thread(upgrade, url)
+            await asyncio.to_thread(upgrade, url, vault)
         engine = make_async_engine(url, pool_size or settings.db_pool_size)
         stack.push_async_callback(engine.dispose)
         broker: Broker = (
@@ -100,7 +101,7 @@ async def open_runtime(
             engine=engine,
             sessions=session_factory(engine),
             broker=broker,
-            vault=vault_from_settings(settings),
+            vault=vault,
             search=client,
             search_url=search_url,
             search_is_new=search_is_new,

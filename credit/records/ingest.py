@@ -79,7 +79,13 @@ def _digest(payload: dict[str, Any]) -> bytes:
 
 
 def subject_row(item: SubjectInput, vault: Vault) -> dict[str, Any]:
-    """The stored form of a subject: personal data encrypted, clear columns masked for persons."""
+    """The stored form of a subject: personal data encrypted, clear columns masked for persons.
+
+    An organisation's legal representative (法定代表人) is stored as published: the national enterprise
+    credit publicity system (国家企业信用信息公示系统) publishes it with the registration under the
+    企业信息公示暂行条例 (Interim Regulations on Enterprise Information Disclosure, art. 6), so masking it
+    would hide what the law makes public. Natural persons' own name, ID number, phone and address stay
+    masked in the clear columns (their real values only in `personal_data`)."""
     digest = _digest(item.model_dump(mode="json", exclude={"type"}))
     index = vault.blind_index(item.code)
     base: dict[str, Any] = {
@@ -110,7 +116,7 @@ def subject_row(item: SubjectInput, vault: Vault) -> dict[str, Any]:
     return base | {
         "code": item.code,
         "name": item.name,
-        "legal_representative": mask_name(item.legal_representative) if item.legal_representative else None,
+        "legal_representative": item.legal_representative or None,
         "address": item.address,
         "personal_data": vault.encrypt(secret, context=index),
     }

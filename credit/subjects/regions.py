@@ -34,6 +34,7 @@ __all__ = [
     "city_code",
     "county_periods",
     "current_county_codes",
+    "division_prefix",
     "find_regions",
     "province_code",
     "region_names",
@@ -294,6 +295,12 @@ def _prefix_of(code: str) -> str:
     if code[4:] == "00" and code[:2] not in MUNICIPALITIES:
         return code[:4]
     return code
+
+
+def division_prefix(code: str) -> str:
+    """The code prefix that selects everything in the division of a 6-digit code: 320000 → 32,
+    320400 → 3204, 320402 → 320402."""
+    return _prefix_of(code)
 
 
 @cache

@@ -1,4 +1,4 @@
-"""Looking subjects up: by code (audited when it is a person's ID number) and by id."""
+"""Looking subjects up: by code (audited when it is a person's ID number) and by id; divisions by name."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from credit.errors import InvalidRequest, NotAllowed
 from credit.models import Subject
 from credit.platform.runtime import Runtime
 from credit.subjects.identifiers import is_resident_id, normalize_any_code
+from credit.subjects.regions import RegionMatch, find_regions
 from credit.subjects.repository import subject_by_index
 
 
@@ -33,3 +34,15 @@ async def subject_by_code(runtime: Runtime, viewer: Viewer, code: str) -> Subjec
             found = [subject.id] if subject is not None else []
             await record_lookup(session, viewer, ID_LOOKUP, found, {"found": subject is not None})
     return subject
+
+
+MAX_REGION_QUERY = 40
+MAX_REGIONS = 20
+
+
+def regions(query: str) -> list[RegionMatch]:
+    """Current divisions by name in any script, short form (常州) or code prefix (3204), best first
+    (`credit.subjects.regions.find_regions`); InvalidRequest for a query longer than 40 characters."""
+    if len(query) > MAX_REGION_QUERY:
+        raise InvalidRequest(f"query must be at most {MAX_REGION_QUERY} characters")
+    return find_regions(query, limit=MAX_REGIONS)

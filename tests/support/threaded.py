@@ -78,7 +78,7 @@ class ThreadedServer:
             event.listen(runtime.engine.sync_engine, "before_cursor_execute", self._on_statement)
             self._count_search(runtime)
             app = create_app(self.settings, runtime=runtime, run_worker=False)
-            config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+            config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", proxy_headers=False)
             self._server = uvicorn.Server(config)
             task = asyncio.create_task(self._server.serve())
             while not self._server.started:

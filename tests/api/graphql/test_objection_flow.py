@@ -47,7 +47,7 @@ query($code: String!) {
 
 PUNISHED = """
 query($q: String!) {
-  searchSubjects(query: $q, filter: {hasActivePunishment: true}) { edges { node { id } } }
+  searchSubjects(query: $q, filter: {hasActivePunishment: true}) { edges { node { databaseId } } }
 }"""
 
 FILE = """
@@ -146,7 +146,7 @@ class TestObjectionFlow:
 
         async def punished() -> bool:
             edges = data(await api_server.graphql(PUNISHED, {"q": NAME}))["searchSubjects"]["edges"]
-            return any(e["node"]["id"] == str(subject_id) for e in edges)
+            return any(e["node"]["databaseId"] == str(subject_id) for e in edges)
 
         async def not_punished() -> bool:
             return not await punished()

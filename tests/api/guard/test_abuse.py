@@ -220,12 +220,71 @@ class TestRateLimits:
         while len(statuses) < 60 and 429 not in statuses:
             statuses.append(post(limited, {"query": nested(5)}).status_code)
         assert statuses[-1] == 429 and set(statuses[:-1]) == {200} and len(statuses) > 5
-        # ... and then every request from the address is refused before the database is asked.
-        fresh = new_key(limited)
+        # ... and then every anonymous request from the address is refused before the database is asked,
         before = limited.activity()
-        assert_rate_limited(post(limited, light, fresh))
         assert_rate_limited(post(limited, light))
         assert limited.activity() == before
+        # while a key from the same address counts against its own budget only.
+        fresh = new_key(limited)
+        response = post(limited, light, fresh)
+        assert response.status_code == 200, response.text
+        assert response.headers["ratelimit-limit"] == "300" and response.headers["ratelimit-remaining"] == "270"
+        assert response.json()["extensions"]["cost"] == 30
+
+    def test_a_flood_of_bad_keys_stops_before_the_key_table(self, limited: ThreadedServer) -> None:
+        peer = {"X-Forwarded-For": "198.51.100.7"}  # ignored: no trusted proxies configured
+        statuses: list[int] = []
+        while len(statuses) < 60 and 429 not in statuses:
+            statuses.append(post(limited, {"query": "{ __typename }"}, key=f"cg_bad{len(statuses)}").status_code)
+        assert statuses[-1] == 429 and set(statuses[:-1]) == {401}
+        before = limited.activity()
+        response = limited.http.post(
+            limited.url, json={"query": "{ __typename }"}, headers={"Authorization": "Bearer cg_other", **peer}
+        )
+        assert_rate_limited(response)
+        assert limited.activity() == before
+
+
+def keyed_get(server: ThreadedServer, key: str | None, headers: dict[str, str] | None = None) -> httpx.Response:
+    auth = {"Authorization": f"Bearer {key}"} if key else {}
+    return server.http.post(server.url, json={"query": "{ " + SEARCH + " }"}, headers={**auth, **(headers or {})})
+
+
+class TestBudgetsBehindOneAddress:
+    def test_two_keys_behind_one_address_each_reach_their_own_budget(self, settings: Settings) -> None:
+        with threaded_server(
+            settings,
+            rate_limit_key_prefix=f"nat:{uuid.uuid4().hex}:",
+            rate_limit_window_seconds=3600,
+            rate_limit_cost_per_key=90,
+            rate_limit_cost_per_address=60,
+            rate_limit_delay_seconds=0,
+        ) as server:
+            first, second = new_key(server), new_key(server, Role.FINANCIAL_INSTITUTION)
+            for key in (first, second):  # 3 searches of 30 each: 90 per key, 180 from one address
+                remaining = [keyed_get(server, key).headers["ratelimit-remaining"] for _ in range(3)]
+                assert remaining == ["60", "30", "0"]
+                assert_rate_limited(keyed_get(server, key))
+            # anonymous visitors of the address kept their own 60
+            response = keyed_get(server, None)
+            assert response.status_code == 200 and response.headers["ratelimit-remaining"] == "30"
+
+    def test_forwarded_addresses_only_behind_a_trusted_proxy(self, settings: Settings) -> None:
+        options: dict[str, Any] = {
+            "rate_limit_key_prefix": f"xff:{uuid.uuid4().hex}:",
+            "rate_limit_window_seconds": 3600,
+            "rate_limit_cost_per_address": 60,
+            "rate_limit_delay_seconds": 0,
+        }
+        with threaded_server(settings, trusted_proxies="127.0.0.0/8, 10.0.0.0/8", **options) as server:
+            for client in ("203.0.113.1", "203.0.113.2"):
+                # the client's own claim (left) is not believed; the hop the proxies added is
+                hops = {"X-Forwarded-For": f"192.0.2.99, {client}, 10.1.2.3"}
+                assert [keyed_get(server, None, hops).status_code for _ in range(2)] == [200, 200]
+                assert_rate_limited(keyed_get(server, None, hops))
+        with threaded_server(settings, **options) as server:  # no trusted proxy: the header is ignored
+            statuses = [keyed_get(server, None, {"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in range(3)]
+            assert statuses == [200, 200, 429]
 
 
 def test_production_hides_the_schema(settings: Settings) -> None:

@@ -180,3 +180,42 @@ class TestCountTokens:
         except GraphQLSyntaxError:
             return  # not a document: the parser refuses it whatever the count
         assert count_tokens(document, 10**6) == expected
+
+
+class TestIntrospection:
+    def test_the_standard_introspection_query_passes_deeper_than_the_depth_limit(self) -> None:
+        from graphql import get_introspection_query
+
+        analysis = measure(get_introspection_query(descriptions=True))
+        assert analysis.depth == 15 > LIMITS.max_depth
+        assert analysis.cost <= LIMITS.max_cost
+
+    def test_introspection_keeps_the_cost_limit(self) -> None:
+        query = "{ __schema { types { fields { type { fields { type { fields { type { name } } } } } } } } }"
+        with pytest.raises(TooComplex, match="cost"):
+            measure(query, limits=Limits(max_cost=500))
+
+    def test_introspection_has_a_depth_of_its_own(self) -> None:
+        body = "name"
+        for _ in range(40):
+            body = f"ofType {{ {body} }}"
+        with pytest.raises(TooComplex, match="deeper than 30"):
+            measure(f'{{ __type(name: "Subject") {{ {body} }} }}')
+
+    def test_the_exemption_stops_at_introspection(self) -> None:
+        body = "id"
+        for _ in range(4):
+            body = f"creditProfile {{ activeFlags {{ record {{ subject {{ {body} }} }} }} }}"
+        with pytest.raises(TooComplex, match="deeper than 12"):
+            measure(f'{{ __typename subject(code: "x") {{ {body} }} }}')
+
+
+class TestLast:
+    def test_last_sets_the_page_instead_of_first(self) -> None:
+        backwards = measure("{ disclosures(last: 50) { edges { node { subject { id } } } } }")
+        forwards = measure("{ disclosures(first: 50) { edges { node { subject { id } } } } }")
+        assert backwards.cost == forwards.cost > measure("{ disclosures { edges { node { subject { id } } } } }").cost
+
+    def test_last_is_bounded_like_first(self) -> None:
+        with pytest.raises(BadPageSize, match="last must be between 1 and 100"):
+            measure("{ disclosures(last: 1000) { totalCount } }")

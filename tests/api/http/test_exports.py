@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import os
 import time
+import zipfile
 from typing import Any
 from xml.etree import ElementTree
 
@@ -39,6 +40,7 @@ pytestmark = pytest.mark.e2e
 PERSON_NAME = "司马相如"
 PERSON_ID = resident_id("320411", "19850505", 77)
 ATOM = "{http://www.w3.org/2005/Atom}"
+BOM = b"\xef\xbb\xbf"
 
 
 @pytest.fixture
@@ -63,8 +65,9 @@ class TestCsvAndNdjson:
     async def test_csv_holds_the_filtered_feed_newest_first_masked(
         self, export_db: Runtime, api_server: ApiServer
     ) -> None:
-        response = await get(api_server, "/export/disclosures.csv")
+        response = await get(api_server, "/export/disclosures.csv", {"headers": "en"})
         assert response.status_code == 200, response.text
+        assert not response.content.startswith(BOM)  # for scripts: field names, no byte-order mark
         assert response.headers["content-type"].startswith("text/csv")
         assert "attachment" in response.headers["content-disposition"]
         rows = list(csv.DictReader(io.StringIO(response.text)))
@@ -76,7 +79,7 @@ class TestCsvAndNdjson:
         assert {r["county"] for r in persons} == {"新北区"} and {r["city"] for r in persons} == {"常州市"}
         assert next(r for r in rows if r["title"].endswith("HYPERLINK(1)"))["title"] == "'=HYPERLINK(1)"
 
-        params = [("categories", "ADMINISTRATIVE_PENALTY,RED_LIST"), ("regionCodePrefix", "3204")]
+        params = [("categories", "ADMINISTRATIVE_PENALTY,RED_LIST"), ("regionCodePrefix", "常州"), ("headers", "en")]
         response = await get(api_server, "/export/disclosures.csv", params)
         rows = list(csv.DictReader(io.StringIO(response.text)))
         where = "r.category IN ('ADMINISTRATIVE_PENALTY', 'RED_LIST') AND s.region_code LIKE '3204%'"
@@ -115,6 +118,63 @@ class TestCsvAndNdjson:
             _, key = await insert_key(session, Role.JOURNALIST, "e2e-export")
         response = await get(api_server, "/export/disclosures.ndjson", key=key)
         assert response.status_code == 200 and len(response.content.splitlines()) == 90
+
+    async def test_csv_for_people_starts_with_a_bom_and_chinese_headers(
+        self, export_db: Runtime, api_server: ApiServer
+    ) -> None:
+        response = await get(api_server, "/export/disclosures.csv", {"categories": "RED_LIST"})
+        assert response.status_code == 200
+        assert response.content.startswith(BOM)
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        assert rows[0][:3] == ["记录编号", "类别代码", "类别"] and "主体名称" in rows[0]
+        assert {row[2] for row in rows[1:]} == {"红名单"} and len(rows) > 1
+        status = rows[0].index("状态")
+        assert {row[status] for row in rows[1:]} <= {"公示中", "异议核查中"}
+        bad = await get(api_server, "/export/disclosures.csv", {"headers": "fr"})
+        assert bad.status_code == 400 and bad.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        ambiguous = await get(api_server, "/export/disclosures.csv", {"regionCodePrefix": "鼓楼区"})
+        assert ambiguous.status_code == 400 and "320106" in ambiguous.json()["errors"][0]["message"]
+
+    async def test_xlsx_holds_the_same_rows_typed_and_without_formulas(
+        self, export_db: Runtime, api_server: ApiServer
+    ) -> None:
+        response = await get(api_server, "/export/disclosures.xlsx")
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+        assert 'filename="disclosures-' in response.headers["content-disposition"]
+        rows = xlsx_rows(response.content)
+        assert rows[0][:3] == ["记录编号", "类别代码", "类别"]
+        assert [int(float(r[0])) for r in rows[1:]] == await expected_ids(export_db)
+        assert PERSON_NAME not in str(rows) and PERSON_ID not in str(rows)
+        title = rows[0].index("标题")
+        assert "=HYPERLINK(1)" in [r[title] for r in rows[1:]]  # text, not a formula
+        assert b"<f>" not in zipfile.ZipFile(io.BytesIO(response.content)).read("xl/worksheets/sheet1.xml")
+        english = xlsx_rows((await get(api_server, "/export/disclosures.xlsx", {"headers": "en"})).content)
+        assert english[0][:3] == ["id", "category", "categoryLabel"]
+
+
+def xlsx_rows(content: bytes) -> list[list[str]]:
+    """The cells of the first sheet as text, read with the standard library (shared or inline strings)."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    book = zipfile.ZipFile(io.BytesIO(content))
+    shared: list[str] = []
+    if "xl/sharedStrings.xml" in book.namelist():
+        root = ElementTree.fromstring(book.read("xl/sharedStrings.xml"))
+        shared = ["".join(t.text or "" for t in si.iter(f"{{{ns['m']}}}t")) for si in root.findall("m:si", ns)]
+    sheet = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))
+    rows = []
+    for row in sheet.iter(f"{{{ns['m']}}}row"):
+        cells = []
+        for cell in row.findall("m:c", ns):
+            kind, value = cell.get("t"), cell.find("m:v", ns)
+            if kind == "s" and value is not None:
+                cells.append(shared[int(value.text or 0)])
+            elif kind == "inlineStr":
+                cells.append("".join(t.text or "" for t in cell.iter(f"{{{ns['m']}}}t")))
+            else:
+                cells.append(value.text or "" if value is not None else "")
+        rows.append(cells)
+    return rows
 
 
 class TestAtom:

@@ -66,7 +66,7 @@ async def test_serves_profiles_while_the_engine_is_down(offline: Offline) -> Non
     line = {"type": "subject", "kind": "LEGAL_PERSON", "code": COMPANY, "name": "常州天宁环保科技有限公司"}
     assert (await Importer(runtime).run([orjson.dumps(line)])).rejected == []
 
-    assert await post(url, PROFILE) == {"data": {"subject": {"name": "常州天宁环保科技有限公司"}}}
+    assert (await post(url, PROFILE))["data"] == {"subject": {"name": "常州天宁环保科技有限公司"}}
     down = await post(url, SEARCH)
     assert down["data"] is None
     [error] = down["errors"]

@@ -48,7 +48,10 @@ query($filter: DisclosureFilter, $first: Int, $after: String) {
     totalCount
     edges {
       cursor
-      node { id status category authority publishedOn subject { regionCode region { province city county name } } }
+      node {
+        databaseId status category authority publishedOn
+        subject { regionCode region { province city county name } }
+      }
     }
     pageInfo { hasNextPage hasPreviousPage endCursor }
   }
@@ -73,7 +76,7 @@ async def feed(runtime: Runtime, **variables: Any) -> dict[str, Any]:
 
 
 def ids_of(connection: dict[str, Any]) -> list[int]:
-    return [int(edge["node"]["id"]) for edge in connection["edges"]]
+    return [int(edge["node"]["databaseId"]) for edge in connection["edges"]]
 
 
 async def page_all(runtime: Runtime, first: int, filter: dict[str, Any] | None = None) -> list[int]:
@@ -120,9 +123,9 @@ class TestDisclosures:
         assert connection["totalCount"] == 120 - 7
         seen = await page_all(feed_db, first=50)
         assert not set(seen) & set(revoked + repaired + expired)
-        statuses = {int(e["node"]["id"]): e["node"]["status"] for e in connection["edges"]}
+        statuses = {int(e["node"]["databaseId"]): e["node"]["status"] for e in connection["edges"]}
         later = await feed(feed_db, first=100, after=connection["pageInfo"]["endCursor"])
-        statuses |= {int(e["node"]["id"]): e["node"]["status"] for e in later["edges"]}
+        statuses |= {int(e["node"]["databaseId"]): e["node"]["status"] for e in later["edges"]}
         assert {statuses[i] for i in objected} == {"UNDER_OBJECTION"}
         assert set(statuses.values()) == {"ACTIVE", "UNDER_OBJECTION"}
 
@@ -226,7 +229,7 @@ class TestPagingUnderConcurrentWrites:
             try:
                 while True:
                     connection = await feed(feed_db, first=7, after=after)
-                    seen.extend((e["node"]["publishedOn"], int(e["node"]["id"])) for e in connection["edges"])
+                    seen.extend((e["node"]["publishedOn"], int(e["node"]["databaseId"])) for e in connection["edges"])
                     if not connection["pageInfo"]["hasNextPage"]:
                         return seen
                     after = connection["pageInfo"]["endCursor"]

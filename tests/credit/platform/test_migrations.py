@@ -3,15 +3,21 @@ against a database migrated to head would be empty (nothing dropped, nothing mis
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from credit.models import Base
+from credit.platform.crypto import Vault
+from credit.platform.db import make_sync_engine
+from credit.platform.migrate import alembic_config
 from credit.platform.runtime import Runtime
+from tests.support.faults import dedicated_database
 
 pytestmark = pytest.mark.integration
 
@@ -25,3 +31,52 @@ async def test_models_and_migrations_agree(runtime: Runtime) -> None:
     async with runtime.engine.connect() as conn:
         differences = await conn.run_sync(_differences)
     assert differences == []
+
+
+def _migrate(url: str, target: str, vault: Vault | None) -> None:
+    engine = make_sync_engine(url)
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            cfg.attributes["vault"] = vault
+            command.upgrade(cfg, target)
+    finally:
+        engine.dispose()
+
+
+def test_legal_representatives_are_published_from_the_encrypted_copy(admin_database_url: str) -> None:
+    """0005 re-derives organisations' legal representatives from `personal_data` with the vault; rows it
+    cannot decrypt keep their mask and lose their content hash, so a re-import rewrites them."""
+    vault, other = Vault.from_secret("migration-test-secret"), Vault.from_secret("another-secret")
+    with dedicated_database(admin_database_url, f"creditgraph_m{os.getpid()}") as url:
+        _migrate(url, "0004_key_rate_limits", vault)
+        rows = [  # (kind, legal_representative, who encrypted the personal data)
+            ("LEGAL_PERSON", "李*", vault, {"legalRepresentative": "李四"}),
+            ("OTHER_ORGANIZATION", "王**", other, {"legalRepresentative": "王小二"}),
+            ("NATURAL_PERSON", None, vault, {"name": "张三"}),
+        ]
+        engine = make_sync_engine(url)
+        try:
+            with engine.begin() as conn:
+                for n, (kind, rep, by, secret) in enumerate(rows, start=1):
+                    index = bytes([n]) * 32
+                    conn.execute(
+                        text(
+                            "INSERT INTO subjects (id, kind, code, code_index, name, legal_representative,"
+                            " personal_data, content_hash) VALUES (:id, :kind, :code, :ix, :name, :rep, :pd, :h)"
+                        ),
+                        {"id": n, "kind": kind, "code": f"C{n}", "ix": index, "name": f"主体{n}", "rep": rep,
+                         "pd": by.encrypt(secret, context=index), "h": b"\x01" * 16},
+                    )  # fmt: skip
+            _migrate(url, "head", vault)
+            with engine.connect() as conn:
+                found = conn.execute(
+                    text("SELECT id, legal_representative, revision, content_hash FROM subjects ORDER BY id")
+                ).all()
+                queued = conn.execute(text("SELECT subject_id, reason FROM outbox")).all()
+        finally:
+            engine.dispose()
+    assert [(r.id, r.legal_representative, r.revision) for r in found] == [(1, "李四", 2), (2, "王**", 1), (3, None, 1)]
+    assert bytes(found[1].content_hash) == bytes(16) and bytes(found[0].content_hash) == b"\x01" * 16
+    assert [(q.subject_id, q.reason) for q in queued] == [(1, "legal_representative")]

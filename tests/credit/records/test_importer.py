@@ -138,3 +138,16 @@ async def test_resident_id_is_refused_for_organisations(clean_db: Runtime, kind:
     line = orjson.dumps({"type": "subject", "kind": kind, "code": "360426199101010071", "name": "某某"})
     summary = await Importer(clean_db).run([line])
     assert summary.rejected and "统一社会信用代码" in summary.rejected[0][1]
+
+
+async def test_legal_representatives_of_organisations_are_stored_as_published(clean_db: Runtime) -> None:
+    from tests.support.feed_data import company, person, resident_id
+
+    organisation = company(51, "320402") | {"legalRepresentative": "欧阳娜娜"}
+    individual = person("欧阳修", resident_id("320411", "19850505", 78), "320411")
+    summary = await Importer(clean_db).run(orjson.dumps(line) for line in (organisation, individual))
+    assert summary.rejected == []
+    async with clean_db.sessions() as session:
+        rows = {s.kind.value: s for s in (await session.scalars(select(Subject))).all()}
+    assert rows["LEGAL_PERSON"].legal_representative == "欧阳娜娜"  # 国家企业信用信息公示系统 publishes it
+    assert rows["NATURAL_PERSON"].name == "欧阳*" and rows["NATURAL_PERSON"].legal_representative is None

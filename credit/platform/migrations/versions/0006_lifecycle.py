@@ -16,8 +16,8 @@ repairs:
 - `evidence`: references to the proof that the obligations are performed;
 - `decision_due_on`: when the deciding body's answer is due; `decided_by_authority`.
 
-Revision ID: 0005_lifecycle
-Revises: 0003_authority
+Revision ID: 0006_lifecycle
+Revises: 0005_legal_representatives
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0005_lifecycle"
-down_revision = "0003_authority"
+revision = "0006_lifecycle"
+down_revision = "0005_legal_representatives"
 branch_labels = None
 depends_on = None
 
