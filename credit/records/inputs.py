@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from credit.enums import RecordCategory, Severity, SubjectKind
+from credit.rules.vocabulary import check_content
 from credit.subjects.identifiers import InvalidIdentifier, normalize_any_code, normalize_code
 
 _REGION = re.compile(r"^\d{6}$")
@@ -117,6 +118,13 @@ class RecordInput(_Line):
             raise ValueError("validUntil is before validFrom")
         if self.severity is not None and self.category is not RecordCategory.ADMINISTRATIVE_PENALTY:
             raise ValueError("severity applies to ADMINISTRATIVE_PENALTY records only")
+        return self
+
+    @model_validator(mode="after")
+    def _content(self) -> RecordInput:
+        # The keys of `content` the rules read are enumerated: an unknown value is an error, never a
+        # silent default (`credit.rules.vocabulary`).
+        check_content(self.category, self.content)
         return self
 
 
