@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from credit.models import CreditRecord, Objection, Subject
 from credit.platform.runtime import Runtime
 from credit.rules.derived import SubjectState, derive_subject
+from credit.rules.flags import FlagSet
 from credit.subjects import repository
 from credit.subjects.profiles import ProfileStore, RoleClass
 from credit.subjects.repository import Profile
@@ -42,15 +43,22 @@ class ProfileBySubjectLoader(DataLoader[tuple[int, RoleClass], Profile | None]):
 
 
 class StateBySubjectLoader(DataLoader[int, SubjectState]):
-    """What is derived about a subject today (`credit.rules.derived`), from its public profile: only
-    records in public disclosure bring flags."""
+    """What is derived about a subject today (`credit.rules.derived`), from all its records: measures
+    earned over time depend on records whose disclosure has ended, and only records in public
+    disclosure bring flags, so what is shown (flags and the records they name) stays public."""
 
     def __init__(self, profiles: ProfileBySubjectLoader, today: dt.date) -> None:
         async def load(ids: Sequence[int]) -> list[SubjectState]:
-            loaded = await profiles.load_many([(i, RoleClass.PUBLIC) for i in ids])
-            return [derive_subject(p.facts() if p is not None else [], today) for p in loaded]
+            loaded = await profiles.load_many([(i, RoleClass.ENTITLED) for i in ids])
+            return [_derive(p, today) for p in loaded]
 
         super().__init__(load_fn=load)
+
+
+def _derive(profile: Profile | None, today: dt.date) -> SubjectState:
+    if profile is None:  # no such subject: nothing is derived (the subject field answers null first)
+        return SubjectState(flags=FlagSet(active=(), held=()), categories=(), next_boundary=None)
+    return derive_subject(profile.facts(), today, profile.subject_facts())
 
 
 class RecordByIdLoader(DataLoader[int, CreditRecord | None]):

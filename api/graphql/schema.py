@@ -11,6 +11,7 @@ from strawberry.extensions import AddValidationRules, SchemaExtension
 from api.graphql.checks import CheckQuery
 from api.graphql.disclosures import DisclosureQuery, DisclosureSubscription
 from api.graphql.errors import ErrorCodes
+from api.graphql.measures import MeasureQuery
 from api.graphql.objections import ObjectionMutation, ObjectionQuery
 from api.graphql.records import RecordMutation
 from api.graphql.repairs import RepairMutation
@@ -21,7 +22,7 @@ from credit.platform.config import Settings
 
 
 @strawberry.type
-class Query(SubjectQuery, SearchQuery, ObjectionQuery, CheckQuery, DisclosureQuery):
+class Query(SubjectQuery, SearchQuery, ObjectionQuery, CheckQuery, DisclosureQuery, MeasureQuery):
     pass
 
 

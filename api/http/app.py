@@ -29,6 +29,7 @@ from api.graphql.schema import build_schema
 from api.guard.admission import Admission, Refused
 from api.guard.ratelimit import RateLimiter
 from api.http.auth import AuthError, bearer_token, connection_token, viewer_for_key
+from api.http.catalogue import catalogue_routes
 from api.http.exports import export_routes
 from api.http.metrics import metrics_endpoint
 from api.http.transport import GraphQLTransport, preferred_media_type, refusal_response
@@ -163,6 +164,7 @@ def create_app(
         Route("/ready", ready),
         Route("/metrics", metrics_endpoint),
         *export_routes(),  # /export/disclosures.csv|.ndjson, /feeds/disclosures.atom
+        *catalogue_routes(),  # /catalogue/measures.csv|.json, /catalogue/scopes.csv (四张清单)
     ]
     return Starlette(routes=routes, lifespan=lifespan)
 

@@ -65,7 +65,7 @@ class PenaltyDomain(StrEnum):
 #: The Chinese name of each domain (documentation and the published catalogue).
 DOMAIN_NAMES: Final[Mapping[PenaltyDomain, str]] = {
     PenaltyDomain.FOOD: "食品",
-    PenaltyDomain.DRUG: "药品（含医疗器械、化妆品）",
+    PenaltyDomain.DRUG: "药品",
     PenaltyDomain.SPECIAL_EQUIPMENT: "特种设备",
     PenaltyDomain.WORK_SAFETY: "安全生产",
     PenaltyDomain.FIRE_SAFETY: "消防",

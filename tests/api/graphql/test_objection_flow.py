@@ -13,6 +13,7 @@ import orjson
 import pytest
 from sqlalchemy import select
 
+from credit import clock
 from credit.access.repository import insert_key
 from credit.enums import Role
 from credit.models import Subject
@@ -24,7 +25,7 @@ from tests.support.factories import purge_outbox, uscc
 pytestmark = pytest.mark.e2e
 
 NAME = "常州鸿运精密机械有限公司"
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture(autouse=True)
@@ -100,6 +101,19 @@ def subject_line(n: int, name: str) -> dict[str, Any]:
     return {"type": "subject", "kind": "LEGAL_PERSON", "code": uscc(n), "name": name, "regionCode": "320402"}
 
 
+def black_list_line(n: int, source_id: str) -> dict[str, Any]:
+    return {
+        "type": "record",
+        "sourceId": source_id,
+        "authority": "常州市市场监督管理局",
+        "subjectCode": uscc(n),
+        "category": "BLACK_LIST",
+        "title": "列入严重违法失信名单",
+        "listName": "严重违法失信名单",
+        "decidedOn": (TODAY - dt.timedelta(days=10)).isoformat(),
+    }
+
+
 def debtor_line(n: int, source_id: str) -> dict[str, Any]:
     return {
         "type": "record",
@@ -128,7 +142,8 @@ async def subject_id_of(runtime: Runtime, code: str) -> int:
 
 class TestObjectionFlow:
     async def test_objection_holds_flags_and_search_follows(self, clean_db: Runtime, api_server: ApiServer) -> None:
-        await import_lines(clean_db, [subject_line(1, NAME), debtor_line(1, "DJD-1")])
+        # A black listing brings only joint measures of other agencies: an objection holds them all.
+        await import_lines(clean_db, [subject_line(1, NAME), black_list_line(1, "BL-1")])
         code = uscc(1)
         subject_id = await subject_id_of(clean_db, code)
         mine, regulator = await key(clean_db, Role.SUBJECT, subject_id), await key(clean_db, Role.REGULATOR)
@@ -143,7 +158,7 @@ class TestObjectionFlow:
         await wait_for(punished, timeout=10)
         profile = data(await api_server.graphql(PROFILE, {"code": code}))["subject"]["creditProfile"]
         flags = {f["code"] for f in profile["activeFlags"]}
-        assert {"P_HIGH_CONSUMPTION", "P_EXIT", "P_FLIGHTS", "P_HIGH_SPEED_RAIL", "P_PROPERTY"} <= flags
+        assert {"P_GOV_PROCUREMENT", "P_BIDDING", "P_MARKET_ENTRY", "P_HONOURS", "P_KEY_SUPERVISION"} <= flags
         assert all(f["kind"] == "PUNISHMENT" for f in profile["activeFlags"]) and profile["heldFlags"] == []
         record_id = profile["records"]["edges"][0]["node"]["id"]
 
@@ -197,6 +212,24 @@ class TestObjectionFlow:
         assert error_code(await api_server.graphql(HISTORY, {"id": record_id}, key=mine)) == "FORBIDDEN"
         assert error_code(await api_server.graphql(HISTORY, {"id": record_id})) == "UNAUTHENTICATED"
         assert data(await api_server.graphql(OVERDUE, key=regulator))["overdueObjections"] == []
+
+    async def test_an_objection_does_not_stop_a_court_order(self, clean_db: Runtime, api_server: ApiServer) -> None:
+        # 法释〔2017〕7号 第十二条: 复议期间，不停止原决定的执行. Only the other agencies' joint measures are held.
+        await import_lines(clean_db, [subject_line(1, NAME), debtor_line(1, "DJD-1")])
+        code = uscc(1)
+        mine = await key(clean_db, Role.SUBJECT, await subject_id_of(clean_db, code))
+        profile = data(await api_server.graphql(PROFILE, {"code": code}))["subject"]["creditProfile"]
+        assert "P_EXIT" not in {f["code"] for f in profile["activeFlags"]}  # an exit ban is its own court decision
+        record_id = profile["records"]["edges"][0]["node"]["id"]
+        data(await api_server.graphql(FILE, {"id": record_id, "reason": "已全部履行"}, key=mine))
+        profile = data(await api_server.graphql(PROFILE, {"code": code}))["subject"]["creditProfile"]
+        assert {f["code"] for f in profile["activeFlags"]} == {
+            "P_HIGH_CONSUMPTION",
+            "P_FLIGHTS",
+            "P_HIGH_SPEED_RAIL",
+            "P_PROPERTY",
+        }
+        assert {f["code"] for f in profile["heldFlags"]} == {"P_GOV_PROCUREMENT", "P_FINANCING"}
 
     async def test_refusals_over_http(self, clean_db: Runtime, api_server: ApiServer) -> None:
         await import_lines(
@@ -272,11 +305,18 @@ class TestUpsertRecords:
             good,  # duplicate (authority, sourceId) within the call
             good | {"sourceId": "P-4", "category": "RED_LIST", "severity": None, "content": None},
             good | {"sourceId": "P-5", "content": [1, 2]},  # content must be an object
+            good | {"sourceId": "P-6", "content": {"domain": "FOOOD"}},  # an unknown domain is no ordinary penalty
+            good | {"sourceId": "P-7", "content": {"penaltyTypes": ["FINE", "FLOGGING"]}},
         ]
         payload = data(await api_server.graphql(UPSERT, {"records": records}, key=provider))["upsertRecords"]
         assert payload["accepted"] == 2
         errors = {e["index"]: e for e in payload["errors"]}
-        assert sorted(errors) == [1, 2, 3, 5]
+        assert sorted(errors) == [1, 2, 3, 5, 6, 7]
+        assert (
+            errors[6]["code"] == "BAD_USER_INPUT" and "content.domain: unknown penalty domain" in errors[6]["message"]
+        )
+        assert "FOOOD" not in errors[6]["message"]
+        assert errors[7]["code"] == "BAD_USER_INPUT" and "content.penaltyTypes[1]" in errors[7]["message"]
         assert errors[1]["code"] == "BAD_USER_INPUT" and "publishedOn" in errors[1]["message"]
         assert errors[2]["code"] == "NOT_FOUND" and errors[2]["sourceId"] == "P-3"
         assert errors[3]["code"] == "BAD_USER_INPUT" and "duplicate of records[0]" in errors[3]["message"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,3 +66,11 @@ def test_other_categories_keep_free_content() -> None:
 
 def test_types_keep_order_without_repeats() -> None:
     assert read_penalty_types(["FINE", "warning", "FINE"]) == (PenaltyType.FINE, PenaltyType.WARNING)
+
+
+def test_the_import_format_documents_every_code() -> None:
+    text = (Path(__file__).parents[3] / "docs" / "import-format.md").read_text(encoding="utf-8")
+    for domain, name in DOMAIN_NAMES.items():
+        assert f"| `{domain.value}` | {name} |" in text
+    for kind, name in PENALTY_TYPE_NAMES.items():
+        assert f"| `{kind.value}` | {name} |" in text
