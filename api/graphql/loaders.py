@@ -13,7 +13,7 @@ from credit.platform.runtime import Runtime
 from credit.rules.derived import SubjectState, derive_subject
 from credit.rules.flags import FlagSet
 from credit.subjects import repository
-from credit.subjects.profiles import ProfileStore, RoleClass
+from credit.subjects.profiles import ProfileStore, RoleClass, for_role
 from credit.subjects.repository import Profile
 
 
@@ -28,16 +28,23 @@ class SubjectByIdLoader(DataLoader[int, Subject | None]):
 
 
 class ProfileBySubjectLoader(DataLoader[tuple[int, RoleClass], Profile | None]):
-    """Cached profiles (subject, records, objections), one batch per role class."""
+    """Cached profiles (subject, records, objections) by role class, from one read of the whole profile.
+
+    Every request needs the whole profile anyway: what is derived about a subject (measures earned
+    over time) depends on records whose disclosure has ended (`StateBySubjectLoader`). So the
+    ENTITLED profile is read once (cache, else PostgreSQL) and the PUBLIC view is cut from it
+    (`for_role`: only records in public disclosure), rather than a second read per role class.
+    """
 
     def __init__(self, store: ProfileStore, today: dt.date) -> None:
         async def load(keys: Sequence[tuple[int, RoleClass]]) -> list[Profile | None]:
-            found: dict[tuple[int, RoleClass], Profile] = {}
-            for role_class in {rc for _, rc in keys}:
-                ids = [sid for sid, rc in keys if rc is role_class]
-                for sid, profile in (await store.load(ids, role_class, today)).items():
-                    found[(sid, role_class)] = profile
-            return [found.get(key) for key in keys]
+            ids = sorted({sid for sid, _ in keys})
+            whole = await store.load(ids, RoleClass.ENTITLED, today)
+            found: list[Profile | None] = []
+            for sid, role_class in keys:
+                profile = whole.get(sid)
+                found.append(None if profile is None else for_role(profile, role_class, today))
+            return found
 
         super().__init__(load_fn=load)
 
