@@ -6,7 +6,6 @@ the JSON shape of the GraphQL profile query, with no GraphQL, no cache and no fl
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from credit import clock
 from credit.models import CreditRecord, Subject
 from credit.platform.config import Settings
 from credit.platform.crypto import vault_from_settings
@@ -39,7 +39,7 @@ async def profile(request: Request) -> Response:
             await session.scalars(
                 select(CreditRecord)
                 .where(CreditRecord.subject_id == subject.id, CreditRecord.status.in_(("ACTIVE", "UNDER_OBJECTION")))
-                .where((CreditRecord.disclosure_until.is_(None)) | (CreditRecord.disclosure_until >= dt.date.today()))
+                .where((CreditRecord.disclosure_until.is_(None)) | (CreditRecord.disclosure_until >= clock.today()))
                 .order_by(CreditRecord.published_on.desc(), CreditRecord.id.desc())
                 .limit(20)
             )

@@ -112,7 +112,7 @@ async def load_documents(
     for subject_id, profile in profiles.items():
         subject = profile.subject
         try:
-            state = derive_subject(profile.facts(), today)
+            state = derive_subject(profile.facts(), today, profile.subject_facts())
             document = build_document(snapshot_of(subject, vault, state), vault)
         except Exception as exc:  # one subject's data must not stop the queue
             log.exception("cannot build the document of subject %s", subject_id)

@@ -108,7 +108,9 @@ async def fill_missing(runtime: Runtime, after: int = 0, limit: int = CHUNK) -> 
                 "id": r.id,
                 "revision": r.revision,
                 # Boundaries after the last change: one passed since then is due now.
-                "boundary": next_time_boundary(profiles[r.id].facts(), r.updated_at.astimezone().date()),
+                "boundary": next_time_boundary(
+                    profiles[r.id].facts(), clock.china_date(r.updated_at), profiles[r.id].subject_facts()
+                ),
             }
             for r in rows
             if r.id in profiles

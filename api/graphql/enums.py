@@ -23,6 +23,7 @@ from credit.enums import (
     SubjectKind,
     label,
 )
+from credit.rules.catalogue import BodyKind, MeasureReach
 
 _DESCRIPTIONS: dict[type[StrEnum], str] = {
     SubjectKind: "The kind of a subject (信用主体类型).",
@@ -43,9 +44,35 @@ for _enum, _description in _DESCRIPTIONS.items():
     for _value in _enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
         _value.description = label(_enum(_value.value))
 
+strawberry.enum(
+    MeasureReach,
+    description="Whom a measure binds: the subject itself, its legal representative and responsible persons "
+    "(法定代表人、主要负责人、影响债务履行的直接责任人员、实际控制人; 法释〔2015〕17号 第三条第二款), or both.",
+)
+strawberry.enum(
+    BodyKind,
+    description="The kind of body that implements a measure: a court (its orders are not held by an objection), "
+    "an administrative body, or financial regulators and institutions.",
+)
+
+#: The Chinese names of the catalogue's enums (their values are described by them, as the others').
+_CATALOGUE_LABELS: dict[StrEnum, str] = {
+    MeasureReach.SUBJECT: "主体本身",
+    MeasureReach.RESPONSIBLE_PERSONS: "法定代表人、主要负责人等相关人员",
+    MeasureReach.SUBJECT_AND_RESPONSIBLE_PERSONS: "主体及相关人员",
+    BodyKind.COURT: "人民法院",
+    BodyKind.ADMINISTRATIVE: "行政机关",
+    BodyKind.FINANCIAL: "金融监管部门和金融机构",
+}
+for _enum in (MeasureReach, BodyKind):
+    for _value in _enum.__strawberry_definition__.values:  # type: ignore[union-attr]
+        _value.description = _CATALOGUE_LABELS[_enum(_value.value)]
+
 __all__ = [
+    "BodyKind",
     "CheckPurpose",
     "FlagKind",
+    "MeasureReach",
     "ObjectionAddressee",
     "ObjectionOutcome",
     "ObjectionStatus",

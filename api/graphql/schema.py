@@ -12,6 +12,7 @@ from api.graphql.checks import CheckQuery
 from api.graphql.disclosures import DisclosureQuery, DisclosureSubscription
 from api.graphql.errors import ErrorCodes
 from api.graphql.ids import Node
+from api.graphql.measures import MeasureQuery
 from api.graphql.nodes import NodeQuery
 from api.graphql.objections import ObjectionMutation, ObjectionQuery
 from api.graphql.records import RecordMutation
@@ -23,7 +24,9 @@ from credit.platform.config import Settings
 
 
 @strawberry.type
-class Query(SubjectQuery, SearchQuery, ObjectionQuery, CheckQuery, DisclosureQuery, RepairQuery, NodeQuery):
+class Query(
+    SubjectQuery, SearchQuery, ObjectionQuery, CheckQuery, DisclosureQuery, RepairQuery, NodeQuery, MeasureQuery
+):
     pass
 
 

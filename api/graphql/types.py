@@ -14,6 +14,7 @@ from api.graphql.context import Context
 from api.graphql.cursors import decode, encode, paging_of
 from api.graphql.enums import (
     FlagKind,
+    MeasureReach,
     ObjectionOutcome,
     ObjectionStatus,
     RecordCategory,
@@ -24,12 +25,14 @@ from api.graphql.enums import (
 from api.graphql.errors import BadUserInput, Forbidden
 from api.graphql.ids import Node, global_id
 from credit.access.policy import Capability, can
+from credit.clock import china_date
 from credit.enums import RecordStatus as StoredStatus
 from credit.enums import Role, label
 from credit.lifecycle.objections import may_read_answer
 from credit.models import CreditRecord as RecordRow
 from credit.models import Objection as ObjectionRow
 from credit.models import Subject as SubjectRow
+from credit.rules.calendar import Deadline, refresh_deadline
 from credit.rules.flags import Flag, effective_status, in_public_disclosure
 from credit.subjects.profiles import RoleClass
 from credit.subjects.regions import division_prefix, region_names
@@ -67,9 +70,24 @@ class Objection(Node):
     def filed_at(self) -> dt.datetime:
         return self.row.filed_at
 
-    @strawberry.field
-    def due_on(self) -> dt.date:
-        return self.row.due_on
+    @strawberry.field(
+        description="The reply is due by this day: the configured number of working days after filing (15 by "
+        "default; 工作日 by the official holiday schedule). Recomputed whenever shown: see dueOnProvisional."
+    )
+    def due_on(self, info: Info[Context, None]) -> dt.date:
+        return self._deadline(info).due_on
+
+    @strawberry.field(
+        description="True when dueOn runs into a year whose official holidays the installed calendar does not know "
+        "yet (weekdays were counted as working days there): dueOn may still move, and is recomputed once the "
+        "calendar learns the year."
+    )
+    def due_on_provisional(self, info: Info[Context, None]) -> bool:
+        return self._deadline(info).provisional
+
+    def _deadline(self, info: Info[Context, None]) -> Deadline:
+        days = info.context.runtime.settings.objection_reply_working_days
+        return refresh_deadline(china_date(self.row.filed_at), self.row.due_on, days)
 
     @strawberry.field
     def outcome(self) -> ObjectionOutcome | None:
@@ -253,9 +271,14 @@ class CreditRecordConnection:
     total_count: int
 
 
-@strawberry.type
+@strawberry.type(
+    description="A measure for a subject: brought by one of its records in force, or earned by its history "
+    "(record null)."
+)
 class CreditFlag:
     flag: strawberry.Private[Flag]
+    # Whether the viewer may see when a history measure was earned (entitled roles, the subject itself).
+    visible_history: strawberry.Private[bool] = False
 
     @strawberry.field
     def code(self) -> str:
@@ -277,12 +300,34 @@ class CreditFlag:
     def basis(self) -> str | None:
         return self.flag.basis
 
-    @strawberry.field
+    @strawberry.field(description="The implementing body (联合奖惩实施单位).")
     def agency(self) -> str | None:
         return self.flag.agency
 
-    @strawberry.field
-    async def record(self, info: Info[Context, None]) -> CreditRecord:
+    @strawberry.field(
+        description="Whom the measure binds for this subject's kind: e.g. a flight ban on a company binds its legal "
+        "representative and responsible persons, not the company."
+    )
+    def reach(self) -> MeasureReach:
+        return self.flag.reach
+
+    @strawberry.field(
+        description="The day the measure began to apply: the record's validFrom or decision day; for a measure earned "
+        "by history (三年无不良信用记录), the day it was earned — shown only to entitled roles and the subject itself, "
+        "since it reveals when the subject's last adverse record ended."
+    )
+    def since(self) -> dt.date | None:
+        if self.flag.record_id is None and not self.visible_history:
+            return None
+        return self.flag.since
+
+    @strawberry.field(
+        description="The record that brings the measure; null for a measure earned by the subject's history "
+        "(三年无不良信用记录), which no single record brings."
+    )
+    async def record(self, info: Info[Context, None]) -> CreditRecord | None:
+        if self.flag.record_id is None:
+            return None
         row = await info.context.loaders.record_by_id.load(self.flag.record_id)
         assert row is not None
         return CreditRecord(row=row)
@@ -300,12 +345,25 @@ class CreditProfile:
     @strawberry.field(description="Measures in force now.")
     async def active_flags(self, info: Info[Context, None]) -> list[CreditFlag]:
         state = await info.context.loaders.state_by_subject.load(self.subject_id)
-        return [CreditFlag(flag=f) for f in state.flags.active]
+        visible = _can_read_inactive(info.context, self.subject_id)
+        return [CreditFlag(flag=f, visible_history=visible) for f in state.flags.active]
 
-    @strawberry.field(description="Punishment measures held while an objection to their record is verified.")
+    @strawberry.field(
+        description="Punishment measures held while an objection to their record is verified (the joint measures "
+        "of other agencies; a court's own orders stay active)."
+    )
     async def held_flags(self, info: Info[Context, None]) -> list[CreditFlag]:
         state = await info.context.loaders.state_by_subject.load(self.subject_id)
         return [CreditFlag(flag=f) for f in state.flags.held]
+
+    @strawberry.field(
+        description="Incentive measures suspended because a punishment measure is in force (守信激励 and 失信惩戒 "
+        "never apply together); they return when no punishment is in force."
+    )
+    async def suspended_flags(self, info: Info[Context, None]) -> list[CreditFlag]:
+        state = await info.context.loaders.state_by_subject.load(self.subject_id)
+        visible = _can_read_inactive(info.context, self.subject_id)
+        return [CreditFlag(flag=f, visible_history=visible) for f in state.flags.suspended]
 
     @strawberry.field(
         description="The subject's records, newest first by publication day then id; those in public disclosure, "

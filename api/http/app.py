@@ -34,6 +34,7 @@ from api.guard.admission import Admission, Refused
 from api.guard.ratelimit import RateLimiter
 from api.http.auth import AuthError, bearer_token, connection_token, viewer_for_key
 from api.http.caching import cache_answer
+from api.http.catalogue import catalogue_routes
 from api.http.cors import cors_middleware
 from api.http.exports import export_routes
 from api.http.metrics import metrics_endpoint
@@ -214,6 +215,7 @@ def create_app(
         # The SDL at a stable URL (introspection is off in production), before the exports' routes.
         sdl_route(schema.as_str() + "\n", max_age),
         *export_routes(),  # /export/disclosures.csv|.ndjson|.xlsx, /feeds/disclosures.atom
+        *catalogue_routes(),  # /catalogue/measures.csv|.json, /catalogue/scopes.csv (四张清单)
     ]
     if not settings.is_production:
         routes += graphiql_routes()  # /graphiql/…: GraphiQL's assets, inside the package

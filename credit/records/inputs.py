@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from credit.enums import RecordCategory, Severity, SubjectKind
 from credit.rules.listings import term_problem
+from credit.rules.vocabulary import check_content
 from credit.subjects.identifiers import InvalidIdentifier, normalize_any_code, normalize_code
 
 _REGION = re.compile(r"^\d{6}$")
@@ -136,6 +137,13 @@ class RecordInput(_Line):
             raise ValueError("deletedOn and deletionReason come together (法释〔2017〕7号 第十条)")
         if self.deleted_on is not None and self.deleted_on < self.decided_on:
             raise ValueError("deletedOn is before decidedOn")
+
+    @model_validator(mode="after")
+    def _content(self) -> RecordInput:
+        # The keys of `content` the rules read are enumerated: an unknown value is an error, never a
+        # silent default (`credit.rules.vocabulary`).
+        check_content(self.category, self.content)
+        return self
 
 
 Line = Annotated[SubjectInput | RecordInput, Field(discriminator="type")]

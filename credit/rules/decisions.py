@@ -18,7 +18,7 @@ from importlib import resources
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from credit.enums import RecordCategory
-from credit.rules.catalogue import validation_summary
+from credit.rules.loading import validation_summary
 
 
 class DecisionTableError(ValueError):

@@ -25,6 +25,7 @@ from elastic_transport._node import NodeApiResponse
 from elastic_transport.client_utils import DEFAULT, DefaultType
 from elasticsearch import ApiError, AsyncElasticsearch, BadRequestError, NotFoundError, TransportError
 
+from credit.rules import tables_digest
 from credit.search.document import DOCUMENT_VERSION
 
 ELASTICSEARCH: Final = "elasticsearch"
@@ -166,13 +167,14 @@ def load_index_config(name: str = SUBJECTS_CONFIG) -> dict[str, Any]:
 
 
 def index_version(config_text: str | None = None) -> str:
-    """The version of an index built now: a digest of the packaged settings and mappings and the
-    document builder's `DOCUMENT_VERSION`. An index whose `_meta` holds another value was built by
-    another release and must be rebuilt (`creditgraph reindex`) before it serves this one."""
+    """The version of an index built now: a digest of the packaged settings and mappings, the
+    document builder's `DOCUMENT_VERSION` and a digest of the rule tables (`credit.rules.tables_digest`:
+    flags and disclosure in the documents follow them). An index whose `_meta` holds another value
+    was built by another release and must be rebuilt (`creditgraph reindex`) before it serves this one."""
     if config_text is None:
         config_text = resources.files("search_config").joinpath(SUBJECTS_CONFIG).read_text(encoding="utf-8")
     digest = hashlib.sha256(config_text.encode()).hexdigest()[:12]
-    return f"{digest}.{DOCUMENT_VERSION}"
+    return f"{digest}.{DOCUMENT_VERSION}.{tables_digest()}"
 
 
 class IndexState(StrEnum):

@@ -19,7 +19,7 @@ from credit.subjects.masking import mask_id_number, mask_name
 
 #: The version of `build_document`: raise it whenever a document built from the same snapshot would
 #: differ, so that an index built by an older builder is noticed (`credit.search.client.index_state`).
-DOCUMENT_VERSION = 1
+DOCUMENT_VERSION = 2  # 2: flags follow the subject's kind, history and suspensions (versioned rule tables)
 
 # Length of a hashed person-name token, in hex characters (64 bits: no collisions at this scale,
 # and shorter than a full HMAC to keep the keyword index small).

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from credit.enums import ObjectionStatus
 from credit.models import CreditRecord, Objection, Subject
-from credit.rules.facts import RecordFacts
+from credit.rules.facts import RecordFacts, SubjectFacts
 
 
 @dataclass
@@ -35,6 +35,10 @@ class Profile:
             if o.status is ObjectionStatus.PENDING
         }
         return [r.facts(due.get(r.id)) for r in self.records]
+
+    def subject_facts(self) -> SubjectFacts:
+        """The subject as the rules see it: its kind and registration date."""
+        return SubjectFacts(kind=self.subject.kind, registered_on=self.subject.registered_on)
 
 
 async def subject_by_index(session: AsyncSession, code_index: bytes) -> Subject | None:

@@ -26,7 +26,9 @@ import opencc
 from faker import Faker
 from stdnum.cn import ric, uscc
 
+from credit import clock
 from credit.enums import RecordCategory, Severity, SubjectKind
+from credit.rules.vocabulary import PenaltyType
 from credit.subjects.regions import county_periods, current_county_codes
 from creditgraph.demo import vocabulary as vocab
 
@@ -41,6 +43,13 @@ _CAT_CUM = {kind: list(accumulate(weights)) for kind, weights in vocab.CATEGORY_
 _COUNT_CUM = {kind: list(accumulate(weights)) for kind, weights in vocab.COUNT_WEIGHTS.items()}
 _SURNAME_CUM = list(accumulate(vocab.SURNAME_WEIGHTS))
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+# The penalty kinds the generator writes, as `content.penaltyTypes` codes (《行政处罚法》第九条).
+_PENALTY_TYPES = {
+    "罚款": PenaltyType.FINE.value,
+    "警告": PenaltyType.WARNING.value,
+    "没收违法所得": PenaltyType.CONFISCATION_OF_ILLEGAL_GAINS.value,
+    "责令停产停业": PenaltyType.PRODUCTION_SUSPENSION.value,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,7 +403,8 @@ class _Generator:
                 kind = rng.choice(("罚款", "罚款；没收违法所得", "罚款；责令停产停业"))
             doc = self.doc(auth, vocab.BUREAUS[bureau][2], year)
             title = f"关于{name}{fact}的行政处罚决定"
-            content = {"domain": domain, "fine": fine, "basis": basis, "fact": fact, "penaltyType": kind}
+            types = [_PENALTY_TYPES[part] for part in kind.split("；")]
+            content = {"domain": domain, "fine": fine, "basis": basis, "fact": fact, "penaltyTypes": types}
             extra = {"severity": severity.value, "content": content}
         elif cat in (RC.RED_LIST, RC.BLACK_LIST):
             list_name = rng.choice(vocab.RED_LISTS if cat is RC.RED_LIST else vocab.BLACK_LISTS)
@@ -460,11 +470,11 @@ class _Generator:
 def generate(subjects: int = 20000, seed: int = 7, today: date | None = None) -> Iterator[dict[str, Any]]:
     """Yield NDJSON line objects: ``subjects`` subject lines, then the records of those subjects.
 
-    Deterministic for (subjects, seed, today). ``today`` (default: the current date) bounds every
+    Deterministic for (subjects, seed, today). ``today`` (default: China's current date) bounds every
     date: registrations fall between 1995 and the end of last year, decisions within the last five
     years, publications 1–7 days after the decision and never after ``today``.
     """
-    gen = _Generator(seed, today or date.today())
+    gen = _Generator(seed, today or clock.today())
     made: list[_Subject] = []
     for _ in range(subjects):
         subject, line = gen.subject()

@@ -35,6 +35,7 @@ from osmem_server import OsmemServer
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from credit import clock
 from credit.models import Subject
 from credit.outbox.queue import touch_subjects
 from credit.outbox.work import UnitOfWork, unit_of_work
@@ -132,7 +133,7 @@ class Writer:
 
     def _changed_record(self, record: RecordInput) -> RecordInput:
         """The record with a new title, a new subject, or a validity ending in the past or the future."""
-        today = dt.date.today()
+        today = clock.today()
         roll = self.rnd.random()
         changes: dict[str, Any] = {"title": f"{record.title.split('#')[0]}#{self.rnd.randrange(10**6)}"}
         if roll < 0.25:  # moved to another subject: both are re-indexed
@@ -211,7 +212,7 @@ class Writer:
             return 0
         record_id, subject_id, status = row
         if status == "ACTIVE":
-            due = dt.date.today() + dt.timedelta(days=self.rnd.randint(-5, 20))
+            due = clock.today() + dt.timedelta(days=self.rnd.randint(-5, 20))
             await session.execute(
                 text("INSERT INTO objections (record_id, status, reason, due_on) VALUES (:r, 'PENDING', 'fault', :d)"),
                 {"r": record_id, "d": due},

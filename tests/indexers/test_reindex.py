@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import text
 
+from credit import clock
 from credit.platform.runtime import Runtime
 from credit.search.client import concrete_indices
 from indexers.documents import TOMBSTONE_VERSION, VERSION_DAY_BITS, SubjectDocument
@@ -52,6 +51,6 @@ class TestReindex:
         tombstone = await write_documents(
             rt.search,
             rt.alias,
-            {5: SubjectDocument((TOMBSTONE_VERSION >> VERSION_DAY_BITS) - 1, {"id": 5}, None, dt.date.today())},
+            {5: SubjectDocument((TOMBSTONE_VERSION >> VERSION_DAY_BITS) - 1, {"id": 5}, None, clock.today())},
         )
         assert tombstone.stale == {5}

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, text
 
+from credit import clock
 from credit.enums import RecordCategory, SubjectKind
 from credit.models import Subject
 from credit.outbox.work import unit_of_work
@@ -41,7 +42,7 @@ class TestSweeper:
         await load_demo(rt, 10)
         indexer = Indexer(rt, sweep_interval=None)
         await indexer.drain()
-        today = dt.date.today()
+        today = clock.today()
         async with rt.engine.begin() as conn:  # as if the worker had been down for a week
             await conn.execute(
                 text("UPDATE subject_time_boundaries SET next_boundary = :d WHERE subject_id IN (3, 4)"),
@@ -69,7 +70,7 @@ class TestSweeper:
         """The document was built on a day the entry was in force; the sweep rebuilds it for today."""
         await load_demo(rt, 5)
         await Indexer(rt, sweep_interval=None).drain()
-        today = dt.date.today()
+        today = clock.today()
         async with rt.sessions() as session:
             company = await session.scalar(
                 select(Subject).where(Subject.kind == SubjectKind.LEGAL_PERSON).order_by(Subject.id).limit(1)

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
+from credit import clock
 from credit.enums import SubjectKind
 from credit.models import OutboxEntry, Subject
 from credit.outbox.queue import CHANNEL, touch_subjects
@@ -59,7 +60,7 @@ class TestIndexer:
         indexer = Indexer(rt, sweep_interval=None)
         await indexer.drain()
         async with rt.sessions() as session:
-            old = await load_documents(session, rt.vault, [1], dt.date.today())
+            old = await load_documents(session, rt.vault, [1], clock.today())
         async with unit_of_work(rt) as work:
             await touch_subjects(work, [1], "test")
         await indexer.drain()
@@ -76,7 +77,7 @@ class TestIndexer:
         indexer = Indexer(rt, sweep_interval=None)
         await indexer.drain()
         store = ProfileStore(rt.sessions, rt.broker)
-        today = dt.date.today()
+        today = clock.today()
         before = (await store.load([1], RoleClass.PUBLIC, today))[1]
         async with unit_of_work(rt) as work:
             await touch_subjects(work, [1], "test")
@@ -89,7 +90,7 @@ class TestIndexer:
         """Around midnight two workers may build one revision for two days: the later day must win."""
         await load_demo(rt, 3)
         await Indexer(rt, sweep_interval=None).drain()
-        today = dt.date.today()
+        today = clock.today()
         async with rt.sessions() as session:
             earlier = await load_documents(session, rt.vault, [1], today - dt.timedelta(days=1))
             later = await load_documents(session, rt.vault, [1], today + dt.timedelta(days=1))

@@ -121,7 +121,8 @@ async def subject_flags(runtime: Runtime, subject_id: int, today: dt.date) -> Fl
     """The subject's flags on `today`, derived from its rows (`credit.rules.derived`)."""
     async with runtime.sessions() as session:
         profiles = await read_profiles(session, [subject_id])
-    return derive_subject(profiles[subject_id].facts(), today).flags
+    profile = profiles[subject_id]
+    return derive_subject(profile.facts(), today, profile.subject_facts()).flags
 
 
 async def purge_outbox(runtime: Runtime) -> None:

@@ -10,13 +10,14 @@ import orjson
 from sqlalchemy import func, select, text
 from stdnum.cn import ric
 
+from credit import clock
 from credit.models import OutboxEntry
 from credit.platform.runtime import Runtime
 from credit.records.importer import Importer
 from tests.conftest import wait_for
 from tests.support.factories import uscc
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 AUTHORITIES = ("常州市生态环境局", "常州市市场监督管理局", "北京市朝阳区市场监督管理局")
 CATEGORIES = ("ADMINISTRATIVE_PENALTY", "ADMINISTRATIVE_LICENSE", "DISHONEST_JUDGMENT_DEBTOR", "RED_LIST")
 

@@ -13,6 +13,7 @@ import orjson
 import pytest
 from sqlalchemy import select
 
+from credit import clock
 from credit.access.repository import insert_key
 from credit.enums import Role
 from credit.models import CreditRecord, Subject
@@ -24,7 +25,7 @@ from tests.support.factories import purge_outbox, uscc
 pytestmark = pytest.mark.e2e
 
 NAME = "常州鸿运精密机械有限公司"
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture(autouse=True)
@@ -106,6 +107,19 @@ def subject_line(n: int, name: str) -> dict[str, Any]:
     return {"type": "subject", "kind": "LEGAL_PERSON", "code": uscc(n), "name": name, "regionCode": "320402"}
 
 
+def black_list_line(n: int, source_id: str) -> dict[str, Any]:
+    return {
+        "type": "record",
+        "sourceId": source_id,
+        "authority": MARKET,
+        "subjectCode": uscc(n),
+        "category": "BLACK_LIST",
+        "title": "列入严重违法失信名单",
+        "listName": "严重违法失信名单",
+        "decidedOn": (TODAY - dt.timedelta(days=10)).isoformat(),
+    }
+
+
 def debtor_line(n: int, source_id: str) -> dict[str, Any]:
     return {
         "type": "record",
@@ -120,6 +134,7 @@ def debtor_line(n: int, source_id: str) -> dict[str, Any]:
 
 
 COURT = "常州市中级人民法院"
+MARKET = "常州市市场监督管理局"
 
 
 async def key(runtime: Runtime, role: Role, subject_id: int | None = None, authorities: tuple[str, ...] = ()) -> str:
@@ -138,11 +153,12 @@ async def subject_id_of(runtime: Runtime, code: str) -> int:
 
 class TestObjectionFlow:
     async def test_objection_holds_flags_and_search_follows(self, clean_db: Runtime, api_server: ApiServer) -> None:
-        await import_lines(clean_db, [subject_line(1, NAME), debtor_line(1, "DJD-1")])
+        # A black listing brings only joint measures of other agencies: an objection holds them all.
+        await import_lines(clean_db, [subject_line(1, NAME), black_list_line(1, "BL-1")])
         code = uscc(1)
         subject_id = await subject_id_of(clean_db, code)
         mine, regulator = await key(clean_db, Role.SUBJECT, subject_id), await key(clean_db, Role.REGULATOR)
-        court = await key(clean_db, Role.DATA_PROVIDER, authorities=(COURT,))
+        market = await key(clean_db, Role.DATA_PROVIDER, authorities=(MARKET,))
 
         async def punished() -> bool:
             edges = data(await api_server.graphql(PUNISHED, {"q": NAME}))["searchSubjects"]["edges"]
@@ -154,7 +170,7 @@ class TestObjectionFlow:
         await wait_for(punished, timeout=10)
         profile = data(await api_server.graphql(PROFILE, {"code": code}))["subject"]["creditProfile"]
         flags = {f["code"] for f in profile["activeFlags"]}
-        assert {"P_HIGH_CONSUMPTION", "P_EXIT", "P_FLIGHTS", "P_HIGH_SPEED_RAIL", "P_PROPERTY"} <= flags
+        assert {"P_GOV_PROCUREMENT", "P_BIDDING", "P_MARKET_ENTRY", "P_HONOURS", "P_KEY_SUPERVISION"} <= flags
         assert all(f["kind"] == "PUNISHMENT" for f in profile["activeFlags"]) and profile["heldFlags"] == []
         record_id = profile["records"]["edges"][0]["node"]["id"]
 
@@ -174,16 +190,16 @@ class TestObjectionFlow:
         # A second objection while the first is pending: a clear BAD_USER_INPUT.
         body = await api_server.graphql(FILE, {"id": record_id, "reason": "再次异议"}, key=mine)
         assert error_code(body) == "BAD_USER_INPUT" and "pending objection" in body["errors"][0]["message"]
-        # The subject may not answer its own objection, nor may the credit office: the listing is the
-        # court's (谁认定、谁负责), the objection was referred to it.
+        # The subject may not answer its own objection, nor may the credit office: the black listing is
+        # the market regulator's (谁认定、谁负责), the objection was referred to it.
         for who in (mine, regulator):
             body = await api_server.graphql(RESOLVE, {"id": objection["id"], "outcome": "REJECTED"}, key=who)
             assert error_code(body) == "FORBIDDEN"
-        assert objection["referredTo"] == COURT
+        assert objection["referredTo"] == MARKET
 
-        # The court rejects the objection: exactly the held flags are enforced again.
+        # The market regulator rejects the objection: exactly the held flags are enforced again.
         resolved = data(
-            await api_server.graphql(RESOLVE, {"id": objection["id"], "outcome": "REJECTED", "note": "核查"}, key=court)
+            await api_server.graphql(RESOLVE, {"id": objection["id"], "outcome": "REJECTED", "note": "核查"}, key=market)
         )["resolveObjection"]
         started = time.monotonic()
         assert resolved == {
@@ -196,7 +212,7 @@ class TestObjectionFlow:
         assert {f["code"] for f in profile["activeFlags"]} == flags and profile["heldFlags"] == []
         await wait_for(punished, timeout=1.0)
         print(f"search with the restored punishment after {time.monotonic() - started:.3f} s")
-        body = await api_server.graphql(RESOLVE, {"id": objection["id"], "outcome": "REVOKED"}, key=court)
+        body = await api_server.graphql(RESOLVE, {"id": objection["id"], "outcome": "REVOKED"}, key=market)
         assert error_code(body) == "BAD_USER_INPUT" and "already resolved" in body["errors"][0]["message"]
 
         history = data(await api_server.graphql(HISTORY, {"id": record_id}, key=regulator))["recordHistory"]
@@ -206,10 +222,28 @@ class TestObjectionFlow:
             ("objection_resolved", "ACTIVE"),
         ]
         assert history[1]["actor"] == "SUBJECT:e2e-subject" and history[1]["reason"] == "已全部履行"
-        assert (history[2]["actor"], history[2]["actorAuthority"]) == ("DATA_PROVIDER:e2e-data_provider", COURT)
+        assert (history[2]["actor"], history[2]["actorAuthority"]) == ("DATA_PROVIDER:e2e-data_provider", MARKET)
         assert error_code(await api_server.graphql(HISTORY, {"id": record_id}, key=mine)) == "FORBIDDEN"
         assert error_code(await api_server.graphql(HISTORY, {"id": record_id})) == "UNAUTHENTICATED"
         assert data(await api_server.graphql(OVERDUE, key=regulator))["overdueObjections"] == []
+
+    async def test_an_objection_does_not_stop_a_court_order(self, clean_db: Runtime, api_server: ApiServer) -> None:
+        # 法释〔2017〕7号 第十二条: 复议期间，不停止原决定的执行. Only the other agencies' joint measures are held.
+        await import_lines(clean_db, [subject_line(1, NAME), debtor_line(1, "DJD-1")])
+        code = uscc(1)
+        mine = await key(clean_db, Role.SUBJECT, await subject_id_of(clean_db, code))
+        profile = data(await api_server.graphql(PROFILE, {"code": code}))["subject"]["creditProfile"]
+        assert "P_EXIT" not in {f["code"] for f in profile["activeFlags"]}  # an exit ban is its own court decision
+        record_id = profile["records"]["edges"][0]["node"]["id"]
+        data(await api_server.graphql(FILE, {"id": record_id, "reason": "已全部履行"}, key=mine))
+        profile = data(await api_server.graphql(PROFILE, {"code": code}))["subject"]["creditProfile"]
+        assert {f["code"] for f in profile["activeFlags"]} == {
+            "P_HIGH_CONSUMPTION",
+            "P_FLIGHTS",
+            "P_HIGH_SPEED_RAIL",
+            "P_PROPERTY",
+        }
+        assert {f["code"] for f in profile["heldFlags"]} == {"P_GOV_PROCUREMENT", "P_FINANCING"}
 
     async def test_refusals_over_http(self, clean_db: Runtime, api_server: ApiServer) -> None:
         await import_lines(
@@ -307,12 +341,19 @@ class TestUpsertRecords:
             good | {"sourceId": "P-4", "category": "RED_LIST", "severity": None, "content": None},
             good | {"sourceId": "P-5", "content": [1, 2]},  # content must be an object
             good | {"sourceId": "P-6", "authority": "常州市市场监督管理局"},  # another authority's record
+            good | {"sourceId": "P-7", "content": {"domain": "FOOOD"}},  # an unknown domain is no ordinary penalty
+            good | {"sourceId": "P-8", "content": {"penaltyTypes": ["FINE", "FLOGGING"]}},
         ]
         payload = data(await api_server.graphql(UPSERT, {"records": records}, key=provider))["upsertRecords"]
         assert payload["accepted"] == 2
         errors = {e["index"]: e for e in payload["errors"]}
-        assert sorted(errors) == [1, 2, 3, 5, 6]
+        assert sorted(errors) == [1, 2, 3, 5, 6, 7, 8]
         assert errors[6]["code"] == "FORBIDDEN" and "own authorities" in errors[6]["message"]
+        assert (
+            errors[7]["code"] == "BAD_USER_INPUT" and "content.domain: unknown penalty domain" in errors[7]["message"]
+        )
+        assert "FOOOD" not in errors[7]["message"]
+        assert errors[8]["code"] == "BAD_USER_INPUT" and "content.penaltyTypes[1]" in errors[8]["message"]
         assert errors[1]["code"] == "BAD_USER_INPUT" and "publishedOn" in errors[1]["message"]
         assert errors[2]["code"] == "NOT_FOUND" and errors[2]["sourceId"] == "P-3"
         assert errors[3]["code"] == "BAD_USER_INPUT" and "duplicate of records[0]" in errors[3]["message"]

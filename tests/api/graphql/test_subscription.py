@@ -144,7 +144,7 @@ class TestDisclosurePublished:
             assert result["disclosurePublished"]["title"] == "公示记录 P-1"
             # a record published with a disclosure period already over is never delivered
             old = TODAY - dt.timedelta(days=5 * 365)
-            expired = record("P-2", subject["code"], "ADMINISTRATIVE_PENALTY", old, AUTHORITIES[0])  # 3 years at most
+            expired = record("P-2", subject["code"], "ADMINISTRATIVE_PENALTY", old, AUTHORITIES[0])
             await import_lines(clean_db, [expired, record("P-3", subject["code"], "RED_LIST", TODAY, AUTHORITIES[0])])
             _, result = await asyncio.wait_for(received.get(), 5)
             assert result["disclosurePublished"]["title"] == "公示记录 P-3"

@@ -16,6 +16,7 @@ from credit.lifecycle.objections import Addressee
 from credit.models import Objection
 from credit.platform.runtime import Runtime
 from credit.rules.calendar import correction_due_on, objection_due_on
+from credit.rules.catalogue import default_catalogue
 from credit.rules.flags import FlagSet
 from tests.support.factories import (
     AUTHORITY,
@@ -43,10 +44,12 @@ async def flags(runtime: Runtime, subject_id: int, today: dt.date = TODAY) -> Fl
     return await subject_flags(runtime, subject_id, today)
 
 
-async def debtor(runtime: Runtime, n: int = 1) -> tuple[int, int]:
-    """A company with one 失信被执行人 record; returns (subject id, record id)."""
+async def debtor(runtime: Runtime, n: int = 1, valid_until: str | None = None) -> tuple[int, int]:
+    """A company with one 失信被执行人 record (the court's term, if any); returns (subject id, record id)."""
     subject_id, code = await add_subject(runtime, n)
-    record_id = await add_record(runtime, code, "DISHONEST_JUDGMENT_DEBTOR", DECIDED, f"DJD-{n}")
+    record_id = await add_record(
+        runtime, code, "DISHONEST_JUDGMENT_DEBTOR", DECIDED, f"DJD-{n}", validUntil=valid_until
+    )
     return subject_id, record_id
 
 
@@ -78,7 +81,12 @@ class TestFileObjection:
         assert objection.filed_by == me.key_id and objection.filed_at is not None
         assert (await load_record(tx, record_id)).status is RecordStatus.UNDER_OBJECTION
         after = await flags(tx, subject_id)
-        assert after.active == () and after.held == before.active
+        # The joint measures of other agencies are held; the court's own orders keep running
+        # (法释〔2017〕7号 第十二条 "复议期间，不停止原决定的执行").
+        joint = tuple(f for f in before.active if default_catalogue().measure(f.code).held_during_objection)
+        court = tuple(f for f in before.active if f not in joint)
+        assert joint and court
+        assert after.held == joint and after.active == court
         event = (await events_of(tx, record_id))[-1]
         assert (event.action, event.from_status, event.to_status) == ("objection_filed", "ACTIVE", "UNDER_OBJECTION")
         assert event.actor == "SUBJECT:company" and event.actor_key_id == me.key_id and event.reason == "已履行完毕"
@@ -147,8 +155,7 @@ class TestFileObjection:
             await file(tx, await viewer(tx, Role.REGULATOR), 999_999)
 
     async def test_refuses_an_expired_record(self, tx: Runtime) -> None:
-        subject_id, code = await add_subject(tx, 1)
-        record_id = await add_record(tx, code, "DISHONEST_JUDGMENT_DEBTOR", DECIDED, "DJD-T", validUntil="2027-02-20")
+        subject_id, record_id = await debtor(tx, valid_until="2027-02-20")  # the court's term
         me = await viewer(tx, Role.SUBJECT, subject_id)
         with pytest.raises(InvalidRequest, match="disclosure period has ended"):
             await file(tx, me, record_id, today=dt.date(2027, 2, 21))
@@ -190,7 +197,7 @@ class TestResolveObjection:
         assert resolved.resolved_by == court.key_id and resolved.resolved_at is not None
         assert (await load_record(tx, record_id)).status is RecordStatus.ACTIVE
         after = await flags(tx, subject_id)
-        assert after == before and after.active == held
+        assert after == before and held and set(held) <= set(after.active)
         event = (await events_of(tx, record_id))[-1]
         assert (event.action, event.from_status, event.to_status) == ("objection_resolved", "UNDER_OBJECTION", "ACTIVE")
         assert event.actor == "DATA_PROVIDER:court" and "REJECTED" in (event.reason or "")
@@ -285,7 +292,8 @@ class TestResolveObjection:
         granted = await service.grant_objection_hold(tx, court, second.id, "提交了新的履行证明")
         assert granted.holds and granted.hold_granted_at is not None
         assert (await load_record(tx, record_id)).status is RecordStatus.UNDER_OBJECTION
-        assert (await flags(tx, subject_id)).held == enforced.active
+        joint = tuple(f for f in enforced.active if default_catalogue().measure(f.code).held_during_objection)
+        assert joint and (await flags(tx, subject_id)).held == joint
         with pytest.raises(InvalidRequest, match="already holds"):
             await service.grant_objection_hold(tx, court, second.id, None)
 

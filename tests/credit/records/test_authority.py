@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from credit import clock
 from credit.access.viewer import Viewer
-from credit.enums import ObjectionOutcome, RecordStatus, Role
+from credit.enums import ObjectionOutcome, RecordStatus, Role, SubjectKind
 from credit.errors import DomainError
 from credit.lifecycle import service as lifecycle
 from credit.models import CreditRecord, RecordEvent
@@ -23,10 +23,13 @@ from credit.platform.runtime import Runtime
 from credit.records import service as records
 from credit.records.importer import Importer
 from credit.records.inputs import InputError, parse_line
+from credit.rules.facts import SubjectFacts
 from credit.rules.flags import derive_flags, effective_status
 from tests.support.factories import EVIDENCE, add_subject, commitment, uscc, viewer
 
 pytestmark = pytest.mark.integration
+
+COMPANY = SubjectFacts(SubjectKind.LEGAL_PERSON)
 
 COURT = "常州市中级人民法院"
 
@@ -65,7 +68,7 @@ class TestCourtListings:
         row = await stored(tx, "1")
         today = clock.today()
         assert row.disclosure_until is None and effective_status(row.facts(), today) is RecordStatus.ACTIVE
-        codes = {flag.code for flag in derive_flags([row.facts()], today).active}
+        codes = {flag.code for flag in derive_flags([row.facts()], today, COMPANY).active}
         assert "P_HIGH_CONSUMPTION" in codes
 
     @pytest.mark.parametrize(
@@ -105,7 +108,7 @@ class TestCourtListings:
         row = await stored(tx, "5")
         assert row.deleted_on == today and row.disclosure_until == today - dt.timedelta(days=1)
         assert effective_status(row.facts(), today) is RecordStatus.EXPIRED
-        assert derive_flags([row.facts()], today).active == ()
+        assert derive_flags([row.facts()], today, COMPANY).active == ()
         # An old file sent again, without the deletion: the listing stays deleted.
         await records.submit_records(tx, court, [listed | {"title": "失信被执行人（旧文件）"}], today)
         again = await stored(tx, "5")

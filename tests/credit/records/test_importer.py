@@ -37,6 +37,11 @@ BAD_LINES = {
         b'"category":"RED_LIST","title":"t","decidedOn":"2024-02-30"}',
         "decidedOn",
     ),
+    7777: (
+        b'{"type":"record","sourceId":"X-3","authority":"a","subjectCode":"91110000600037341L",'
+        b'"category":"ADMINISTRATIVE_PENALTY","title":"t","decidedOn":"2024-02-01","content":{"domain":"FOOOD"}}',
+        "content.domain: unknown penalty domain",
+    ),
     9999: (b'{"type":"subject", "kind": ', "malformed JSON"),
 }
 

@@ -6,8 +6,10 @@ working days. Spring Festival 2024: 10–17 February off; Sundays 4 and 18 Febru
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 
+import chinese_calendar
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,11 +18,14 @@ from credit.platform.config import Settings
 from credit.rules.calendar import (
     CORRECTION_WORKING_DAYS,
     OBJECTION_REPLY_WORKING_DAYS,
+    Deadline,
     add_working_days,
     calendar_covers,
     correction_due_on,
     is_working_day,
     objection_due_on,
+    refresh_deadline,
+    working_day_deadline,
     working_days_between,
 )
 
@@ -142,3 +147,63 @@ def test_between_inverts_add(start: date, n: int) -> None:
     if n:
         assert is_working_day(end)
         assert working_days_between(start, end - timedelta(days=1)) == n - 1
+
+
+# --- provisional deadlines ----------------------------------------------------------------------
+
+# The year after the installed calendar's last one; a deadline running into it is provisional.
+FIRST_UNKNOWN = next(year for year in range(2024, 2200) if not calendar_covers(year))
+
+
+@pytest.fixture
+def learned_year(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """The calendar package "learns" FIRST_UNKNOWN, as an upgrade after the State Council's notice
+    would: here 1 to 7 January off (at least four weekdays). The package's own tables are patched
+    (its data, not its code); nothing of ours is replaced."""
+    year = FIRST_UNKNOWN
+    calendar_covers.cache_clear()
+    for day in range(1, 8):
+        monkeypatch.setitem(chinese_calendar.constants.holidays, date(year, 1, day), "New Year's Day")
+    yield year
+    monkeypatch.undo()
+    calendar_covers.cache_clear()
+
+
+class TestProvisionalDeadlines:
+    def test_a_deadline_inside_covered_years_is_final(self) -> None:
+        deadline = working_day_deadline(date(2024, 9, 27), 15)
+        assert deadline == Deadline(date(2024, 10, 23), provisional=False)
+
+    def test_a_deadline_into_an_unknown_year_is_provisional(self) -> None:
+        start = date(FIRST_UNKNOWN - 1, 12, 20)
+        deadline = working_day_deadline(start, 15)
+        assert deadline.due_on.year == FIRST_UNKNOWN
+        assert deadline.provisional
+        assert working_day_deadline(date(FIRST_UNKNOWN - 1, 12, 1), 1) == Deadline(
+            add_working_days(date(FIRST_UNKNOWN - 1, 12, 1), 1), provisional=False
+        )
+
+    def test_it_is_recomputed_once_the_calendar_learns_the_year(self, learned_year: int) -> None:
+        start = date(learned_year - 1, 12, 20)
+        # What was stored before the upgrade: New Year's Day counted as a working day.
+        stored = add_working_days(start, 15, known_until=learned_year - 1)
+        assert calendar_covers(learned_year)
+        assert not any(is_working_day(date(learned_year, 1, d)) for d in range(1, 8))
+        refreshed = refresh_deadline(start, stored, 15)
+        assert not refreshed.provisional
+        # The weekdays of 1–7 January are off now: the deadline moves later by as many working days.
+        weekdays_off = sum(1 for d in range(1, 8) if date(learned_year, 1, d).weekday() < 5)
+        assert refreshed.due_on > stored
+        assert refreshed.due_on == add_working_days(stored, weekdays_off)
+        assert working_days_between(start, refreshed.due_on) == 15
+        assert refreshed == working_day_deadline(start, 15)
+
+    def test_before_the_upgrade_the_stored_deadline_stands(self) -> None:
+        start = date(FIRST_UNKNOWN - 1, 12, 20)
+        stored = add_working_days(start, 15)
+        assert refresh_deadline(start, stored, 15) == Deadline(stored, provisional=True)
+
+    def test_a_deadline_of_another_length_is_kept(self, learned_year: int) -> None:
+        start = date(learned_year - 1, 12, 20)
+        stored = add_working_days(start, 10, known_until=learned_year - 1)  # configured 10 days back then
+        assert refresh_deadline(start, stored, 15) == Deadline(stored, provisional=False)

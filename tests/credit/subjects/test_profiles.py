@@ -11,6 +11,7 @@ import orjson
 import pytest
 from sqlalchemy import event, func, select, update
 
+from credit import clock
 from credit.enums import RecordStatus
 from credit.models import CreditRecord, OutboxEntry, Subject
 from credit.outbox.queue import touch_subjects
@@ -45,7 +46,7 @@ def record_lines(code: str, count: int) -> list[bytes]:
                 "subjectCode": code,
                 "category": "DISHONEST_JUDGMENT_DEBTOR",
                 "title": f"失信被执行人 {n}",
-                "decidedOn": (dt.date.today() - dt.timedelta(days=30 + n)).isoformat(),
+                "decidedOn": (clock.today() - dt.timedelta(days=30 + n)).isoformat(),
             }
         )
         for n in range(count)
@@ -117,7 +118,7 @@ class TestProfileStore:
         revision it applied, so a profile read before the change and cached after it is not served."""
         await load(clean_db, [subject_line(COMPANY, "常州天宁环保科技有限公司"), *record_lines(COMPANY, 2)])
         store = ProfileStore(clean_db.sessions, clean_db.broker)
-        today = dt.date.today()
+        today = clock.today()
         async with clean_db.sessions() as session:
             subject = await session.scalar(select(Subject))
         assert subject is not None
@@ -133,7 +134,7 @@ class TestProfileStore:
         await load(clean_db, [subject_line(COMPANY, "常州天宁环保科技有限公司"), *record_lines(COMPANY, 2)])
         broker = MemoryBroker()
         store = ProfileStore(clean_db.sessions, broker)
-        today = dt.date.today()
+        today = clock.today()
         async with clean_db.sessions() as session:
             subject = await session.scalar(select(Subject))
         assert subject is not None
@@ -162,7 +163,7 @@ class TestProfileStore:
 
         await load(clean_db, [subject_line(COMPANY, "常州天宁环保科技有限公司"), *record_lines(COMPANY, 3)])
         store = ProfileStore(clean_db.sessions, BrokenBroker())
-        profiles = await store.load([1], RoleClass.PUBLIC, dt.date.today())
+        profiles = await store.load([1], RoleClass.PUBLIC, clock.today())
         assert len(profiles[1].records) == 3
 
 

@@ -1,0 +1,1 @@
+"""The measures catalogue published (四张清单) and the credit office's views of measures."""
