@@ -199,7 +199,9 @@ class TestObjectionFlow:
 
         # The market regulator rejects the objection: exactly the held flags are enforced again.
         resolved = data(
-            await api_server.graphql(RESOLVE, {"id": objection["id"], "outcome": "REJECTED", "note": "核查"}, key=market)
+            await api_server.graphql(
+                RESOLVE, {"id": objection["id"], "outcome": "REJECTED", "note": "核查"}, key=market
+            )
         )["resolveObjection"]
         started = time.monotonic()
         assert resolved == {
