@@ -39,7 +39,7 @@ from credit.search.names import (
     normalize_name,
     pinyin_query_form,
 )
-from credit.subjects.identifiers import is_resident_id, normalize_any_code
+from credit.subjects.identifiers import is_resident_id, is_uscc, normalize_any_code
 
 MAX_QUERY_LENGTH: Final = 200
 MAX_PAGE_SIZE: Final = 100
@@ -267,10 +267,10 @@ def _code_tiers(text: str, vault: Vault, allow_id_lookup: bool) -> list[dict[str
     compact = _CODE_SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
     tiers: list[dict[str, Any]] = []
     canonical = normalize_any_code(compact)
-    if canonical is not None and is_resident_id(canonical):
-        if allow_id_lookup:
-            tiers.append(_term("id_index", vault.blind_index(canonical).hex(), Tier.EXACT_CODE))
-    elif canonical is not None:
+    # A code may be valid both ways (all digits, both check characters matching): look up both.
+    if canonical is not None and allow_id_lookup and is_resident_id(canonical):
+        tiers.append(_term("id_index", vault.blind_index(canonical).hex(), Tier.EXACT_CODE))
+    if canonical is not None and is_uscc(canonical):
         tiers.append(_term("code", canonical, Tier.EXACT_CODE))
     if _CODE_FRAGMENT.fullmatch(compact) and any(ch.isdigit() for ch in compact):
         # Persons' codes are masked and kept out of `code.prefix` at index time; the filter is a

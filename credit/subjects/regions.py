@@ -34,6 +34,7 @@ __all__ = [
     "city_code",
     "county_periods",
     "current_county_codes",
+    "division_codes",
     "find_regions",
     "province_code",
     "region_names",
@@ -199,6 +200,11 @@ def region_names(code: str) -> RegionNames | None:
 def county_periods(code: str) -> tuple[NamePeriod, ...]:
     """The name history of a 6-digit code (empty when unknown)."""
     return _table().entries.get(code, ())
+
+
+def division_codes() -> list[str]:
+    """Every 6-digit code the table has had at any time (current, renamed and abolished), sorted."""
+    return sorted(_table().entries)
 
 
 @cache
