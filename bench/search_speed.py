@@ -185,7 +185,7 @@ def report(timings: dict[str, dict[str, list[float]]], failures: Counter[tuple[s
 
 
 async def run(settings: Settings, args: argparse.Namespace, lines: list[dict[str, Any]]) -> None:
-    subjects = await load_subjects(settings, lines)
+    subjects = await load_subjects(settings, lines, args)
     queries = generate_queries(Labels(subjects), args.per_type, args.query_seed)
     print(f"{len(queries)} queries x {args.rounds} rounds, engine and GraphQL interleaved", flush=True)
     async with api_server(settings) as graphql_url:

@@ -22,6 +22,26 @@ class RecordCategory(StrEnum):
     CREDIT_EVALUATION = "CREDIT_EVALUATION"
 
 
+#: The kinds' names as 信用中国 shows them (facet labels).
+KIND_LABELS: dict[SubjectKind, str] = {
+    SubjectKind.LEGAL_PERSON: "企业法人",
+    SubjectKind.NATURAL_PERSON: "自然人",
+    SubjectKind.GOVERNMENT_AGENCY: "机关",
+    SubjectKind.OTHER_ORGANIZATION: "其他组织",
+}
+
+#: The categories' names on the 信用中国 sites (feeds, facet labels).
+CATEGORY_LABELS: dict[RecordCategory, str] = {
+    RecordCategory.ADMINISTRATIVE_LICENSE: "行政许可",
+    RecordCategory.ADMINISTRATIVE_PENALTY: "行政处罚",
+    RecordCategory.RED_LIST: "红名单",
+    RecordCategory.BLACK_LIST: "黑名单",
+    RecordCategory.DISHONEST_JUDGMENT_DEBTOR: "失信被执行人",
+    RecordCategory.CREDIT_COMMITMENT: "信用承诺",
+    RecordCategory.CREDIT_EVALUATION: "信用评价",
+}
+
+
 class Severity(StrEnum):
     MINOR = "MINOR"
     GENERAL = "GENERAL"

@@ -20,7 +20,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 import orjson
 
 from credit.disclosures.feed import FeedFilter
-from credit.enums import RecordCategory
+from credit.enums import CATEGORY_LABELS, RecordCategory
 from credit.subjects.regions import region_names
 
 #: Columns of the CSV (and keys of the NDJSON objects), named as the GraphQL fields are.
@@ -48,16 +48,6 @@ FIELDS = (
     "county",
 )
 
-#: The categories' names on the 信用中国 sites, for feed readers.
-CATEGORY_LABELS = {
-    RecordCategory.ADMINISTRATIVE_LICENSE: "行政许可",
-    RecordCategory.ADMINISTRATIVE_PENALTY: "行政处罚",
-    RecordCategory.RED_LIST: "红名单",
-    RecordCategory.BLACK_LIST: "黑名单",
-    RecordCategory.DISHONEST_JUDGMENT_DEBTOR: "失信被执行人",
-    RecordCategory.CREDIT_COMMITMENT: "信用承诺",
-    RecordCategory.CREDIT_EVALUATION: "信用评价",
-}
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 ATOM_NS = "http://www.w3.org/2005/Atom"

@@ -36,6 +36,7 @@ __all__ = [
     "current_county_codes",
     "division_codes",
     "find_regions",
+    "place_names",
     "province_code",
     "region_names",
     "region_prefix",
@@ -323,6 +324,18 @@ def _current_divisions() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
         forms = (own, short_name(own), names.full)
         divisions.append((code, _prefix_of(code), tuple(dict.fromkeys(_fold(form) for form in forms))))
     return tuple(divisions)
+
+
+@cache
+def place_names() -> dict[str, tuple[str, ...]]:
+    """Every current division's own name, short form and full name (常州市, 常州, 江苏省常州市), folded
+    as `find_regions` folds them, with the code prefixes each may stand for (鼓楼区 stands for several).
+    For telling a place in a business name (常州星辰科技, 星辰科技（常州）) from its other parts."""
+    names: dict[str, list[str]] = {}
+    for _code, prefix, forms in _current_divisions():
+        for form in forms:
+            names.setdefault(form, []).append(prefix)
+    return {name: tuple(dict.fromkeys(prefixes)) for name, prefixes in names.items()}
 
 
 _LEVEL_ORDER = {2: 0, 4: 1, 6: 2}

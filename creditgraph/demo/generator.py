@@ -30,7 +30,7 @@ from credit.enums import RecordCategory, Severity, SubjectKind
 from credit.subjects.regions import county_periods, current_county_codes
 from creditgraph.demo import vocabulary as vocab
 
-__all__ = ["generate", "org_code", "write_ndjson"]
+__all__ = ["generate", "org_code", "trade_names", "write_ndjson"]
 
 RC = RecordCategory
 _K = SubjectKind
@@ -59,6 +59,8 @@ class _Subject:
     place: vocab.Place
     sector: str
     registered: date | None
+    trade: str = ""  # the 字号 of a company's name, and what follows it up to the form: 星辰 / 智能科技
+    industry: str = ""
 
 
 def org_code(body: str) -> str:
@@ -179,9 +181,10 @@ class _Generator:
             if form == "个体":  # 个体工商户: 常州市天宁区张记面馆
                 shop, sector = rng.choice(vocab.SHOPS)
                 trade = self.surname() + "记" if rng.random() < 0.4 else trade
-                name, dept = f"{p.local}{trade}{shop}", "92"
+                name, dept, industry = f"{p.local}{trade}{shop}", "92", shop
             elif form == "合作社":  # 农民专业合作社
-                name, dept, sector = f"{p.county or p.city}{trade}{rng.choice(vocab.CROPS)}专业合作社", "93", "agri"
+                industry = rng.choice(vocab.CROPS)
+                name, dept, sector = f"{p.county or p.city}{trade}{industry}专业合作社", "93", "agri"
             else:
                 industry, sector = rng.choice(vocab.INDUSTRIES)
                 if form.startswith("合伙"):
@@ -206,7 +209,7 @@ class _Generator:
             line["formerNames"] = former
         line |= {"regionCode": p.code, "legalRepresentative": self.person_name()}
         line |= {"registeredOn": registered.isoformat(), "address": self.address(p)}
-        return _Subject(_K.LEGAL_PERSON, code, name, p, sector, registered), line
+        return _Subject(_K.LEGAL_PERSON, code, name, p, sector, registered, trade, industry), line
 
     def company_name(self, p: vocab.Place, trade: str, industry: str, form: str) -> str:
         r = self.rng.random()
@@ -466,6 +469,21 @@ def generate(subjects: int = 20000, seed: int = 7, today: date | None = None) ->
         yield line
     for subject in made:
         yield from gen.records(subject)
+
+
+def trade_names(subjects: int = 20000, seed: int = 7, today: date | None = None) -> dict[str, tuple[str, str]]:
+    """The parts of the companies' names that ``generate`` composes, by code: (字号, industry), e.g.
+    ``("星辰", "智能科技")`` for 常州星辰智能科技有限公司 (the shop or crop for 个体工商户 and 合作社).
+
+    Ground truth for benchmarks of search by trade name (bench.search_quality): the same draws as
+    ``generate`` with the same arguments, so the codes match its lines."""
+    gen = _Generator(seed, today or date.today())
+    parts: dict[str, tuple[str, str]] = {}
+    for _ in range(subjects):
+        subject, _line = gen.subject()
+        if subject.trade:
+            parts[subject.code] = (subject.trade, subject.industry)
+    return parts
 
 
 def write_ndjson(

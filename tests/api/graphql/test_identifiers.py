@@ -21,6 +21,7 @@ pytestmark = pytest.mark.integration
 AGENCY = "113307811104157685"
 LIYANG_1978 = "320481197812140786"
 ABOLISHED = "412723200501010010"  # 商水县's code, abolished in 2000; the holder was born in 2005
+SUBJECT = "query($c: String!) {{ subject(code: $c) {{ {} }} }}"
 
 LINES = [
     {"type": "subject", "kind": "GOVERNMENT_AGENCY", "code": AGENCY, "name": "浦江县财政局", "regionCode": "330726"},
@@ -49,7 +50,7 @@ async def loaded(clean_db: Runtime, api_server: ApiServer) -> AsyncIterator[Runt
 @pytest.mark.usefixtures("loaded")
 class TestDigitsOnlyAgency:
     async def test_subject_by_code(self, api_server: ApiServer) -> None:
-        body = await api_server.graphql('{ subject(code: "%s") { name kind code } }' % AGENCY)
+        body = await api_server.graphql(SUBJECT.format("name kind code"), {"c": AGENCY})
         assert "errors" not in body, body
         assert body["data"]["subject"] == {"name": "浦江县财政局", "kind": "GOVERNMENT_AGENCY", "code": AGENCY}
 
@@ -61,7 +62,7 @@ class TestDigitsOnlyAgency:
         assert body["data"]["searchSubjects"]["edges"][0]["node"] == {"code": AGENCY, "name": "浦江县财政局"}
 
     async def test_person_codes_stay_closed_to_the_public(self, api_server: ApiServer) -> None:
-        body = await api_server.graphql('{ subject(code: "%s") { name } }' % LIYANG_1978)
+        body = await api_server.graphql(SUBJECT.format("name"), {"c": LIYANG_1978})
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         assert LIYANG_1978 not in orjson.dumps(body).decode()
 
