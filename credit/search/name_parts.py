@@ -10,7 +10,8 @@ seldom the place or the form. `split_name` finds the parts:
   `search_config/name_words.json` (合作社, 律师事务所 …), stripped from the end, repeatedly;
 - the place: current divisions' names, short forms and full names (`credit.subjects.regions.place_names`),
   in brackets anywhere or at the start, a second one only inside the first (江苏常州, 常州天宁);
-- the industry: words of `name_words.json` stripped from the end, repeatedly (智能科技 → 智能, 科技);
+- the industry: words of `name_words.json` stripped from the end, repeatedly, the longest first, and a
+  word made of shorter ones split into them (智能科技 → 智能, 科技; 生态农业 → 生态, 农业);
 - the trade name: what remains, never fewer than 2 characters (a place or an industry word that would
   leave less is the trade name: 东方科技有限公司's trade name is 东方).
 
@@ -132,6 +133,18 @@ def _strip_forms(text: str) -> tuple[str, str]:
                 break
 
 
+@functools.lru_cache(maxsize=1 << 10)
+def _decomposed(word: str) -> tuple[str, ...]:
+    """An industry word as the shorter industry words it is made of, when it is (生态农业 → 生态, 农业;
+    投资管理 → 投资, 管理), so that each prefix people type (卓健生态) is indexed; else the word itself."""
+    known = set(_industries())
+    for cut in range(len(word) - 1, 0, -1):
+        head, tail = word[:cut], word[cut:]
+        if tail in known and head in known:
+            return (*_decomposed(head), tail)
+    return (word,)
+
+
 @functools.lru_cache(maxsize=1 << 15)
 def split_name(name: str) -> NameParts:
     """The place, trade name, industry and form of an organisation's name (see the module's doc)."""
@@ -148,7 +161,7 @@ def split_name(name: str) -> NameParts:
         word = next((w for w in _industries() if core.endswith(w) and len(core) - len(w) >= _MIN_TRADE), None)
         if word is None:
             break
-        industry.insert(0, word)
+        industry[:0] = _decomposed(word)
         core = core[: -len(word)]
     leading: list[str] = []
     inside: tuple[str, ...] | None = None

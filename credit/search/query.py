@@ -343,9 +343,7 @@ def _person_tiers(normalized: str, vault: Vault) -> list[dict[str, Any]]:
     ]
 
 
-def _relevance(
-    normalized: str, core: str, pinyin: str | None, hanzi_runs: tuple[str, ...], vault: Vault
-) -> list[dict[str, Any]]:
+def _relevance(normalized: str, core: str, pinyin: str | None, typed: TypedForms, vault: Vault) -> list[dict[str, Any]]:
     # Organisations' n-grams are matched with the query's core: the grams of 有限公司 and the like are
     # in almost every name, so they would only slow the query down and blur the ranking.
     ngram = {"query": core, "minimum_should_match": _NGRAM_MINIMUM_SHOULD_MATCH}
@@ -364,7 +362,9 @@ def _relevance(
     ]  # fmt: skip
     if pinyin is not None:
         clauses += _pinyin_relevance(pinyin)
-    for run in hanzi_runs:  # the hanzi of mixed input: 星辰 in 星辰zn ranks 星辰智能 above 新创智能
+    elif typed.pinyin is not None:  # mixed input: the pinyin it folds to ranks like a pinyin query
+        clauses += _pinyin_relevance(typed.pinyin)
+    for run in typed.hanzi:  # the hanzi of mixed input: 星辰 in 星辰zn ranks 星辰智能 above 新创智能
         clauses.append({"match_phrase": {"name_norm.chars": {"query": run, "boost": _FRAGMENT_BOOST}}})
     return clauses
 
@@ -442,7 +442,7 @@ def build_search_body(
     typed = typed_forms(normalized)
     tiers += _typed_tiers(typed, vault)
 
-    relevance = _relevance(normalized, core, pinyin, typed.hanzi, vault)
+    relevance = _relevance(normalized, core, pinyin, typed, vault)
     should = [{"dis_max": {"queries": tiers, "tie_breaker": 0.0}}, *relevance]
     body: dict[str, Any] = {
         "query": {"bool": {"should": should, "minimum_should_match": 1, "filter": _filters(filter)}},
