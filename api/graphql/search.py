@@ -36,7 +36,12 @@ class SubjectSearchEdge:
     cursor: str
     node: Subject
     score: float
-    highlights: list[str]
+    highlights: list[str] = strawberry.field(
+        description=(
+            "The name and former names the query matched, HTML-escaped, the matched characters marked "
+            "<em>…</em>, whatever the query's form (hanzi, traditional script, pinyin, initials, mixed)."
+        )
+    )
 
 
 @strawberry.type
