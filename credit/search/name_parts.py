@@ -121,7 +121,7 @@ def _strip_forms(text: str) -> tuple[str, str]:
     (星辰科技有限公司天宁分公司 → 星辰科技, 有限公司天宁分公司)."""
     core, form = text, ""
     while True:
-        suffix = next((f for f in _forms() if core.endswith(f) and len(core) - len(f) >= _MIN_TRADE), None)
+        suffix = _longest_suffix(core, _forms())
         if suffix is None:
             return core, form
         core, form = core[: -len(suffix)], suffix + form
@@ -131,6 +131,20 @@ def _strip_forms(text: str) -> tuple[str, str]:
                 if any(before.endswith(f) for f in _forms()):
                     core, form = before, core[-length:] + form
                 break
+
+
+@functools.cache
+def _by_length(words: tuple[str, ...]) -> tuple[tuple[int, frozenset[str]], ...]:
+    lengths = sorted({len(w) for w in words}, reverse=True)
+    return tuple((n, frozenset(w for w in words if len(w) == n)) for n in lengths)
+
+
+def _longest_suffix(text: str, words: tuple[str, ...]) -> str | None:
+    """The longest of `words` that `text` ends with, leaving at least a trade name's length before it."""
+    for length, group in _by_length(words):
+        if len(text) - length >= _MIN_TRADE and text[-length:] in group:
+            return text[-length:]
+    return None
 
 
 @functools.lru_cache(maxsize=1 << 10)
@@ -158,7 +172,7 @@ def split_name(name: str) -> NameParts:
     core, form = _strip_forms(text)
     industry: list[str] = []
     while True:
-        word = next((w for w in _industries() if core.endswith(w) and len(core) - len(w) >= _MIN_TRADE), None)
+        word = _longest_suffix(core, _industries())
         if word is None:
             break
         industry[:0] = _decomposed(word)
