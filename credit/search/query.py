@@ -2,7 +2,8 @@
 
 Ranking is two-layered. A `dis_max` over constant-score *tiers* says what kind of match a subject is
 (exact code ≫ exact name ≫ exact former name ≫ exact name or former name without its company-form
-suffix ≫ name prefix ≫ code prefix ≫ former-name prefix ≫ pinyin ≫ initials ≫ fuzzy); only its best
+suffix ≫ exact trade name (字号) as typed ≫ name prefix ≫ code prefix ≫ former-name prefix ≫ pinyin ≫
+initials ≫ fuzzy, each pinyin and initials tier just above its trade-name counterpart); only its best
 tier counts, and tiers are far enough apart that relevance cannot reorder them. Scored
 *relevance* clauses (character n-grams, contiguous fragment, pinyin n-grams, hashed person-name grams)
 are added on top and order subjects within a tier — or rank on their own when no tier matched.
