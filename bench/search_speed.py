@@ -8,7 +8,8 @@ end). The API runs as `creditgraph serve --no-worker` in a subprocess on a free 
 with DATABASE_URL / ELASTICSEARCH_URL, as in production.
 
 For every query of a mix of query types (the generators of bench.search_quality: exact names and
-codes, code prefixes, traditional characters, typos, fragments, former names, pinyin, initials),
+codes, code prefixes, traditional characters, typos, fragments, former names, pinyin, initials, and
+trade names typed in pinyin, initials or mixed with hanzi),
 one after the other and interleaved so that any drift hits both alike:
 
 - engine: the `_search` body `credit.search.query.build_search_body` makes for it (as the API does:
