@@ -25,7 +25,10 @@ company-form suffix, see credit/search/names.py):
 - initials: pinyin initials of the core (all kinds);
 - pinyin_typo: the pinyin of the core with one letter (not the first) substituted or deleted
   (organisations: a person's pinyin is only hashed);
-- pinyin_fragment: the pinyin of a contiguous 3-4 character substring of the core (organisations).
+- pinyin_fragment: the pinyin of a contiguous 3-4 character substring of the core (organisations);
+- trade_pinyin, trade_initials, mixed: typed from the company's 字号 (trade name) without the place
+  and often without the form (xingchen, xczn, 星辰zn, xingchen智能): see bench.trade_queries, whose
+  ground truth is the demo generator's own parts of each name.
 
 Labels: a query's correct answers are every subject that has the same normalised text for that
 query type, not only the subject it was made from, because such queries are genuinely ambiguous:
@@ -61,9 +64,11 @@ import opencc
 from sqlalchemy import text
 
 from bench.common import VAULT, add_environment_options, run_on_demo
+from bench.trade_queries import TRADE_TYPES, TradeLabels, trade_makers
 from credit.search.names import normalize_name, romanise, romanise_prefix, strip_company_forms
 from credit.search.service import search_subjects
 from credit.subjects.identifiers import normalize_any_code
+from creditgraph.demo.generator import trade_names
 
 DATABASE = "creditgraph_bench_search_quality"
 TYPES = (
@@ -78,6 +83,7 @@ TYPES = (
     "initials",
     "pinyin_typo",
     "pinyin_fragment",
+    *TRADE_TYPES,
 )
 TOP = 10
 MAX_FRAGMENT_SUBJECTS = 20
@@ -94,6 +100,8 @@ class Subject:
     normalized: str
     core: str
     forms: frozenset[str]  # pinyin and initials of the name and of its core
+    trade: str = ""  # the 字号 the demo generator composed the name from, and the industry after it
+    industry: str = ""
 
 
 @dataclass
@@ -143,7 +151,7 @@ class Labels:
         return {s.id for s in self.organisations if s.code.startswith(prefix)}
 
 
-def make_subject(subject_id: int, line: dict[str, Any]) -> Subject:
+def make_subject(subject_id: int, line: dict[str, Any], parts: tuple[str, str] = ("", "")) -> Subject:
     normalized = normalize_name(line["name"])
     core = strip_company_forms(normalized)
     full = romanise(normalized)
@@ -157,6 +165,8 @@ def make_subject(subject_id: int, line: dict[str, Any]) -> Subject:
         normalized=normalized,
         core=core,
         forms=frozenset((*full, *core_forms)),
+        trade=parts[0],
+        industry=parts[1],
     )
 
 
@@ -259,6 +269,10 @@ def generate_queries(labels: Labels, per_type: int, seed: int) -> list[Query]:
         "pinyin_typo": (organisations, pinyin_typo),
         "pinyin_fragment": (organisations, pinyin_fragment),
     }
+    trade_labels = TradeLabels((s for s in organisations if s.trade), labels.by_form)
+    companies = [s for s in organisations if s.id in trade_labels.texts]
+    for kind, make_trade in trade_makers(trade_labels, rng).items():
+        makers[kind] = (companies, make_trade)
     queries: list[Query] = []
     for kind in TYPES:
         pool, make = makers[kind]
@@ -275,8 +289,10 @@ def generate_queries(labels: Labels, per_type: int, seed: int) -> list[Query]:
     return queries
 
 
-async def load_subjects(settings: Any, lines: list[dict[str, Any]]) -> list[Subject]:
-    """The demo subjects with their database ids (matched on the keyed blind index of the code)."""
+async def load_subjects(settings: Any, lines: list[dict[str, Any]], args: argparse.Namespace) -> list[Subject]:
+    """The demo subjects with their database ids (matched on the keyed blind index of the code) and
+    the parts the generator composed companies' names from."""
+    parts = trade_names(args.subjects, args.seed)
     from credit.platform.runtime import SearchMode, open_runtime
 
     async with open_runtime(settings, search=SearchMode.NONE) as runtime, runtime.engine.connect() as conn:
@@ -287,7 +303,7 @@ async def load_subjects(settings: Any, lines: list[dict[str, Any]]) -> list[Subj
         canonical = normalize_any_code(line["code"]) or line["code"]
         subject_id = ids.get(VAULT.blind_index(canonical))
         if subject_id is not None:
-            subjects.append(make_subject(subject_id, line))
+            subjects.append(make_subject(subject_id, line, parts.get(line["code"], ("", ""))))
     return subjects
 
 
@@ -297,12 +313,20 @@ async def run_queries(settings: Any, queries: list[Query]) -> float:
     async with open_runtime(settings, search=SearchMode.CONNECT, migrate=False) as runtime:
         assert runtime.search is not None
         started = time.perf_counter()
+        failed = 0
         for query in queries:
-            page = await search_subjects(
-                runtime.search, runtime.alias, runtime.vault, query.text, first=TOP, with_facets=False
-            )
+            try:
+                page = await search_subjects(
+                    runtime.search, runtime.alias, runtime.vault, query.text, first=TOP, with_facets=False
+                )
+            except Exception as exc:  # a search that crashes finds nothing: counted as a miss, and said
+                failed += 1
+                print(f"  {query.type} {query.text!r} failed: {type(exc).__name__}")
+                continue
             query.top = [hit.id for hit in page.hits]
             query.rank = next((rank for rank, hit in enumerate(query.top, 1) if hit in query.correct), None)
+        if failed:
+            print(f"{failed} queries failed")
         return time.perf_counter() - started
 
 
@@ -343,7 +367,7 @@ def dump(path: str, queries: list[Query], labels: Labels) -> None:
 
 
 async def evaluate(settings: Any, args: argparse.Namespace, lines: list[dict[str, Any]]) -> None:
-    subjects = await load_subjects(settings, lines)
+    subjects = await load_subjects(settings, lines, args)
     labels = Labels(subjects)
     queries = generate_queries(labels, args.per_type, args.query_seed)
     print(f"{len(queries)} labelled queries over {len(subjects):,} subjects")

@@ -8,7 +8,8 @@ end). The API runs as `creditgraph serve --no-worker` in a subprocess on a free 
 with DATABASE_URL / ELASTICSEARCH_URL, as in production.
 
 For every query of a mix of query types (the generators of bench.search_quality: exact names and
-codes, code prefixes, traditional characters, typos, fragments, former names, pinyin, initials),
+codes, code prefixes, traditional characters, typos, fragments, former names, pinyin, initials, and
+trade names typed in pinyin, initials or mixed with hanzi),
 one after the other and interleaved so that any drift hits both alike:
 
 - engine: the `_search` body `credit.search.query.build_search_body` makes for it (as the API does:
@@ -185,7 +186,7 @@ def report(timings: dict[str, dict[str, list[float]]], failures: Counter[tuple[s
 
 
 async def run(settings: Settings, args: argparse.Namespace, lines: list[dict[str, Any]]) -> None:
-    subjects = await load_subjects(settings, lines)
+    subjects = await load_subjects(settings, lines, args)
     queries = generate_queries(Labels(subjects), args.per_type, args.query_seed)
     print(f"{len(queries)} queries x {args.rounds} rounds, engine and GraphQL interleaved", flush=True)
     async with api_server(settings) as graphql_url:

@@ -60,9 +60,12 @@ async def _import(settings: Settings, path: str, authorities: list[str] | None) 
                     summary = await importer.run(_lines(fh))
     for number, reason in summary.rejected:
         out.print(f"line {number}: {reason}", markup=False)
+    for number, warning in summary.warnings:
+        out.print(f"line {number}: warning: {warning}", markup=False)
+    warned = f", {len(summary.warnings)} with warnings" if summary.warnings else ""
     out.print(
         f"accepted {summary.accepted} (created {summary.created}, updated {summary.updated}, "
-        f"unchanged {summary.unchanged}), rejected {len(summary.rejected)}",
+        f"unchanged {summary.unchanged}{warned}), rejected {len(summary.rejected)}",
         markup=False,
     )
     return 1 if summary.rejected else 0

@@ -19,7 +19,14 @@ from credit.search.query import SearchFilter
 @strawberry.input
 class SubjectFilter:
     kinds: list[SubjectKind] | None = None
-    region_code_prefix: str | None = None
+    region_code_prefix: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Subjects registered in a division: 1 to 6 digits of its code (32, 3204, 320402), or the name "
+            "of one current division in any script, short or full (江苏, 常州, 常州市, 天宁区, 江苏省常州市). "
+            "A name that several divisions share (鼓楼区) is refused with BAD_USER_INPUT, listing their codes."
+        ),
+    )
     has_active_punishment: bool | None = None
     categories: list[RecordCategory] | None = None
 
@@ -29,19 +36,36 @@ class SubjectSearchEdge:
     cursor: str
     node: Subject
     score: float
-    highlights: list[str]
+    highlights: list[str] = strawberry.field(
+        description=(
+            "The name and former names the query matched, HTML-escaped, the matched characters marked "
+            "<em>…</em>, whatever the query's form (hanzi, traditional script, pinyin, initials, mixed)."
+        )
+    )
 
 
 @strawberry.type
 class FacetBucket:
     value: str
+    label: str = strawberry.field(
+        description=(
+            "What to show for the value: the region's name (江苏省, 常州市), the category's Chinese name "
+            "(行政许可, 行政处罚, 红名单, 黑名单, 失信被执行人, 信用承诺, 信用评价), the kind's "
+            "(企业法人, 自然人, 机关, 其他组织), 是/否 for yes/no facets; the value itself when it has no name."
+        )
+    )
     count: int
 
 
 @strawberry.type
 class Facet:
     name: str
-    buckets: list[FacetBucket]
+    buckets: list[FacetBucket] = strawberry.field(
+        description=(
+            "At most every kind, category and province, 2 for yes/no facets and the 20 largest cities; "
+            "largest count first, equal counts by value."
+        )
+    )
 
 
 @strawberry.type
@@ -126,7 +150,10 @@ class SearchQuery:
             ),
             total_count=page.total,
             facets=[
-                Facet(name=name, buckets=[FacetBucket(value=b.value, count=b.count) for b in buckets])
+                Facet(
+                    name=name,
+                    buckets=[FacetBucket(value=b.value, label=b.label, count=b.count) for b in buckets],
+                )
                 for name, buckets in page.facets.items()
             ],
         )

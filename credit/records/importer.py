@@ -18,6 +18,7 @@ from credit.outbox.work import unit_of_work
 from credit.platform.runtime import Runtime
 from credit.records.ingest import Change, Outcome, upsert_records, upsert_subjects
 from credit.records.inputs import InputError, RecordInput, SubjectInput, parse_line
+from credit.subjects.identifiers import code_warnings
 
 BATCH = 1000
 MAX_LINE = 1 << 20
@@ -30,6 +31,9 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    # Accepted lines with something to look at (a resident ID number whose address code was abolished
+    # before its holder was born): line number and message, never the value itself.
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def accepted(self) -> int:
@@ -73,6 +77,8 @@ class Importer:
             except InputError as exc:
                 self.summary.rejected.append((number, str(exc)))
                 continue
+            if isinstance(item, SubjectInput):
+                self.summary.warnings += [(number, warning) for warning in code_warnings(item.kind, item.code)]
             key = ("s", item.code) if isinstance(item, SubjectInput) else ("r", item.authority, item.source_id)
             if self._batch and (type(self._batch[0][1]) is not type(item) or key in self._keys):
                 await self._flush()
@@ -82,6 +88,8 @@ class Importer:
                 await self._flush()
         await self._flush()
         self.summary.rejected.sort()
+        refused = {number for number, _ in self.summary.rejected}
+        self.summary.warnings = [(n, text) for n, text in self.summary.warnings if n not in refused]
         return self.summary
 
     async def _write(self, items: list[SubjectInput | RecordInput]) -> Outcome:

@@ -14,12 +14,13 @@ from typing import Any
 
 from credit.enums import RecordCategory, SubjectKind
 from credit.platform.crypto import Vault
+from credit.search.name_parts import split_name
 from credit.search.names import name_grams, normalize_name, romanise, romanise_prefix, strip_company_forms
 from credit.subjects.masking import mask_id_number, mask_name
 
 #: The version of `build_document`: raise it whenever a document built from the same snapshot would
 #: differ, so that an index built by an older builder is noticed (`credit.search.client.index_state`).
-DOCUMENT_VERSION = 2  # 2: flags follow the subject's kind, history and suspensions (versioned rule tables)
+DOCUMENT_VERSION = 2  # 2: flags by kind, history and suspensions (rule tables); trade-name fields
 
 # Length of a hashed person-name token, in hex characters (64 bits: no collisions at this scale,
 # and shorter than a full HMAC to keep the keyword index small).
@@ -102,9 +103,15 @@ def _name_fields(name: str, former_names: tuple[str, ...]) -> dict[str, Any]:
     romanised: list[tuple[str, str]] = []
     for n in (normalized, *former_norm):
         romanised += [romanise(n), romanise_prefix(n, len(cores[n]))]
+    # What people type of it: the trade name (字号), alone and with each further industry word.
+    typed = _unique(form for raw in (name, *(f for f, _ in former_pairs)) for form in split_name(raw).typed)
+    typed_romanised = [romanise(form) for form in typed]
     return {
         "name": name,
         "former_names": [f for f, _ in former_pairs],
+        "trade": typed,
+        "trade_pinyin": _unique(pinyin for pinyin, _ in typed_romanised),
+        "trade_initials": _unique(initials for _, initials in typed_romanised),
         "name_norm": normalized,
         "name_core": cores[normalized],
         "former_norm": former_norm,

@@ -137,6 +137,21 @@ def _romanised_words(normalized: str) -> tuple[tuple[int, str, str], ...]:
     return tuple(words)
 
 
+@functools.lru_cache(maxsize=_WORD_CACHE_SIZE)
+def _word_syllables(word: str) -> tuple[str, ...]:
+    """One toneless reading per character of one segment (a latin or digit run: each character itself)."""
+    items = _PINYIN_CONVERTER.convert(word, Style.NORMAL, False, "default", True)
+    readings = [item[0].lower() for item in items if item]
+    return tuple(readings) if len(readings) == len(word) else tuple(word.lower())
+
+
+@functools.lru_cache(maxsize=_NAME_CACHE_SIZE)
+def char_readings(normalized: str) -> tuple[str, ...]:
+    """The toneless pinyin of each character of an already normalised name, read in its words (重庆银行
+    → chong qing yin hang); a latin letter or a digit reads as itself. For highlighting pinyin matches."""
+    return tuple(reading for word in _segments(normalized) for reading in _word_syllables(word))
+
+
 def _joined(words: tuple[tuple[int, str, str], ...]) -> tuple[str, str]:
     return "".join(w[1] for w in words).lower(), "".join(w[2] for w in words).lower()
 

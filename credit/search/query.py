@@ -2,7 +2,8 @@
 
 Ranking is two-layered. A `dis_max` over constant-score *tiers* says what kind of match a subject is
 (exact code ≫ exact name ≫ exact former name ≫ exact name or former name without its company-form
-suffix ≫ name prefix ≫ code prefix ≫ former-name prefix ≫ pinyin ≫ initials ≫ fuzzy); only its best
+suffix ≫ exact trade name (字号) as typed ≫ name prefix ≫ code prefix ≫ former-name prefix ≫ pinyin ≫
+initials ≫ fuzzy, each pinyin and initials tier just above its trade-name counterpart); only its best
 tier counts, and tiers are far enough apart that relevance cannot reorder them. Scored
 *relevance* clauses (character n-grams, contiguous fragment, pinyin n-grams, hashed person-name grams)
 are added on top and order subjects within a tier — or rank on their own when no tier matched.
@@ -32,6 +33,8 @@ from credit.search.document import (
     PINYIN,
     person_token,
 )
+from credit.search.facets import aggregations
+from credit.search.name_parts import TypedForms, typed_forms
 from credit.search.names import (
     core_name,
     is_pinyin_like,
@@ -39,7 +42,8 @@ from credit.search.names import (
     normalize_name,
     pinyin_query_form,
 )
-from credit.subjects.identifiers import is_resident_id, normalize_any_code
+from credit.subjects.identifiers import is_resident_id, is_uscc, normalize_any_code
+from credit.subjects.regions import RegionNotFound, region_prefix
 
 MAX_QUERY_LENGTH: Final = 200
 MAX_PAGE_SIZE: Final = 100
@@ -52,7 +56,6 @@ MAX_SUBJECT_ID: Final = 2**63 - 1
 MIN_CODE_PREFIX: Final = 4
 _CODE_FRAGMENT = re.compile(rf"[0-9A-Z]{{{MIN_CODE_PREFIX},18}}")
 _CODE_SEPARATORS = re.compile(r"[\s\-]+")
-_REGION_PREFIX = re.compile(r"\d{1,6}")
 
 
 class Tier:
@@ -66,13 +69,20 @@ class Tier:
     EXACT_FORMER_NAME: Final = 45_000.0
     EXACT_CORE_NAME: Final = 40_000.0
     EXACT_FORMER_CORE: Final = 35_000.0
+    # The trade name (字号), alone or with its first industry words, as typed: 星辰, 星辰智能 (an exact
+    # match of what people type outranks a prefix of the name and every pinyin or initials match).
+    EXACT_TRADE: Final = 12_000.0
     NAME_PREFIX: Final = 10_000.0
     CODE_PREFIX: Final = 8_000.0
     FORMER_PREFIX: Final = 6_000.0
     PINYIN: Final = 3_000.0
+    TRADE_PINYIN: Final = 2_800.0
     INITIALS: Final = 2_500.0
+    TRADE_INITIALS: Final = 2_400.0
     PINYIN_PREFIX: Final = 2_000.0
+    TRADE_PINYIN_PREFIX: Final = 1_800.0
     INITIALS_PREFIX: Final = 1_500.0
+    TRADE_INITIALS_PREFIX: Final = 1_400.0
     FUZZY_NAME: Final = 600.0
     FUZZY_CORE: Final = 500.0
     FUZZY_FORMER: Final = 400.0
@@ -111,14 +121,6 @@ SOURCE_FIELDS: Final = (
     "has_active_punishment",
     "active_flags",
 )
-HIGHLIGHT_FIELDS: Final = ("name", "former_names")
-FACETS: Final = {
-    "kind": ("kind", 10),
-    "province": ("province", 50),
-    "city": ("city", 100),
-    "categories": ("categories", 10),
-    "has_active_punishment": ("has_active_punishment", 2),
-}
 SORT: Final = ({"_score": {"order": "desc"}}, {"id": {"order": "asc"}})
 
 
@@ -267,10 +269,10 @@ def _code_tiers(text: str, vault: Vault, allow_id_lookup: bool) -> list[dict[str
     compact = _CODE_SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
     tiers: list[dict[str, Any]] = []
     canonical = normalize_any_code(compact)
-    if canonical is not None and is_resident_id(canonical):
-        if allow_id_lookup:
-            tiers.append(_term("id_index", vault.blind_index(canonical).hex(), Tier.EXACT_CODE))
-    elif canonical is not None:
+    # A code may be valid both ways (all digits, both check characters matching): look up both.
+    if canonical is not None and allow_id_lookup and is_resident_id(canonical):
+        tiers.append(_term("id_index", vault.blind_index(canonical).hex(), Tier.EXACT_CODE))
+    if canonical is not None and is_uscc(canonical):
         tiers.append(_term("code", canonical, Tier.EXACT_CODE))
     if _CODE_FRAGMENT.fullmatch(compact) and any(ch.isdigit() for ch in compact):
         # Persons' codes are masked and kept out of `code.prefix` at index time; the filter is a
@@ -284,6 +286,7 @@ def _code_tiers(text: str, vault: Vault, allow_id_lookup: bool) -> list[dict[str
 def _name_tiers(normalized: str, core: str) -> list[dict[str, Any]]:
     return [
         _term("name_norm.exact", normalized, Tier.EXACT_NAME),
+        _term("trade", core, Tier.EXACT_TRADE),
         _term("name_core", core, Tier.EXACT_CORE_NAME),
         _term("former_norm.exact", normalized, Tier.EXACT_FORMER_NAME),
         _term("former_core", core, Tier.EXACT_FORMER_CORE),
@@ -297,14 +300,41 @@ def _name_tiers(normalized: str, core: str) -> list[dict[str, Any]]:
 
 def _pinyin_tiers(pinyin: str, vault: Vault) -> list[dict[str, Any]]:
     return [
-        _term("pinyin", pinyin, Tier.PINYIN),
-        _term("initials", pinyin, Tier.INITIALS),
-        _term("person_name_tokens", person_token(vault, PINYIN, pinyin), Tier.PINYIN),
-        _term("person_name_tokens", person_token(vault, INITIALS, pinyin), Tier.INITIALS),
-        _term("pinyin.prefix", pinyin, Tier.PINYIN_PREFIX),
-        _term("initials.prefix", pinyin, Tier.INITIALS_PREFIX),
+        *_full_pinyin_tiers(pinyin, vault),
+        *_initials_tiers(pinyin, vault),
         _fuzzy("pinyin", pinyin, Tier.FUZZY_NAME),
     ]
+
+
+def _full_pinyin_tiers(pinyin: str, vault: Vault) -> list[dict[str, Any]]:
+    return [
+        _term("pinyin", pinyin, Tier.PINYIN),
+        _term("trade_pinyin", pinyin, Tier.TRADE_PINYIN),
+        _term("person_name_tokens", person_token(vault, PINYIN, pinyin), Tier.PINYIN),
+        _term("pinyin.prefix", pinyin, Tier.PINYIN_PREFIX),
+        _term("trade_pinyin.prefix", pinyin, Tier.TRADE_PINYIN_PREFIX),
+    ]
+
+
+def _initials_tiers(initials: str, vault: Vault) -> list[dict[str, Any]]:
+    return [
+        _term("initials", initials, Tier.INITIALS),
+        _term("trade_initials", initials, Tier.TRADE_INITIALS),
+        _term("person_name_tokens", person_token(vault, INITIALS, initials), Tier.INITIALS),
+        _term("initials.prefix", initials, Tier.INITIALS_PREFIX),
+        _term("trade_initials.prefix", initials, Tier.TRADE_INITIALS_PREFIX),
+    ]
+
+
+def _typed_tiers(typed: TypedForms, vault: Vault) -> list[dict[str, Any]]:
+    """Mixed input folded to the indexed forms (星辰zn → initials xczn; xingchen智能 → pinyin
+    xingchenzhineng and initials xczn)."""
+    tiers: list[dict[str, Any]] = []
+    if typed.pinyin:
+        tiers += _full_pinyin_tiers(typed.pinyin, vault)
+    if typed.initials:
+        tiers += _initials_tiers(typed.initials, vault)
+    return tiers
 
 
 def _person_tiers(normalized: str, vault: Vault) -> list[dict[str, Any]]:
@@ -314,7 +344,7 @@ def _person_tiers(normalized: str, vault: Vault) -> list[dict[str, Any]]:
     ]
 
 
-def _relevance(normalized: str, core: str, pinyin: str | None, vault: Vault) -> list[dict[str, Any]]:
+def _relevance(normalized: str, core: str, pinyin: str | None, typed: TypedForms, vault: Vault) -> list[dict[str, Any]]:
     # Organisations' n-grams are matched with the query's core: the grams of 有限公司 and the like are
     # in almost every name, so they would only slow the query down and blur the ranking.
     ngram = {"query": core, "minimum_should_match": _NGRAM_MINIMUM_SHOULD_MATCH}
@@ -333,6 +363,10 @@ def _relevance(normalized: str, core: str, pinyin: str | None, vault: Vault) -> 
     ]  # fmt: skip
     if pinyin is not None:
         clauses += _pinyin_relevance(pinyin)
+    elif typed.pinyin is not None:  # mixed input: the pinyin it folds to ranks like a pinyin query
+        clauses += _pinyin_relevance(typed.pinyin)
+    for run in typed.hanzi:  # the hanzi of mixed input: 星辰 in 星辰zn ranks 星辰智能 above 新创智能
+        clauses.append({"match_phrase": {"name_norm.chars": {"query": run, "boost": _FRAGMENT_BOOST}}})
     return clauses
 
 
@@ -370,9 +404,10 @@ def _filters(search_filter: SearchFilter) -> list[dict[str, Any]]:
     if search_filter.kinds:
         filters.append({"terms": {"kind": sorted({kind.value for kind in search_filter.kinds})}})
     if search_filter.region_code_prefix is not None:
-        region = search_filter.region_code_prefix.strip()
-        if not _REGION_PREFIX.fullmatch(region):
-            raise SearchInputError("regionCodePrefix must be 1 to 6 digits")
+        try:  # digits, or a name of one current division (常州 → 3204); an ambiguous name lists codes
+            region = region_prefix(search_filter.region_code_prefix)
+        except RegionNotFound as exc:
+            raise SearchInputError(f"regionCodePrefix: {exc}") from None
         filters.append({"prefix": {"region_code": region}})
     if search_filter.has_active_punishment is not None:
         filters.append({"term": {"has_active_punishment": search_filter.has_active_punishment}})
@@ -405,23 +440,20 @@ def build_search_body(
     tiers += _person_tiers(normalized, vault)
     if pinyin is not None:
         tiers += _pinyin_tiers(pinyin, vault)
+    typed = typed_forms(normalized)
+    tiers += _typed_tiers(typed, vault)
 
-    should = [{"dis_max": {"queries": tiers, "tie_breaker": 0.0}}, *_relevance(normalized, core, pinyin, vault)]
+    relevance = _relevance(normalized, core, pinyin, typed, vault)
+    should = [{"dis_max": {"queries": tiers, "tie_breaker": 0.0}}, *relevance]
     body: dict[str, Any] = {
         "query": {"bool": {"should": should, "minimum_should_match": 1, "filter": _filters(filter)}},
         "size": size,
         "sort": list(SORT),
         "track_total_hits": True,
         "_source": {"includes": list(SOURCE_FIELDS)},
-        "highlight": {
-            "pre_tags": ["<em>"],
-            "post_tags": ["</em>"],
-            "fields": {field: {"number_of_fragments": 0} for field in HIGHLIGHT_FIELDS},
-            "highlight_query": {"multi_match": {"query": normalized, "fields": list(HIGHLIGHT_FIELDS)}},
-        },
     }
     if facets:
-        body["aggs"] = {name: {"terms": {"field": field, "size": n}} for name, (field, n) in FACETS.items()}
+        body["aggs"] = aggregations()
     if search_after is not None:
         body["search_after"] = list(search_after)
     return body

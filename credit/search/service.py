@@ -19,8 +19,9 @@ from credit.checks.audit import ID_SEARCH, record_lookup
 from credit.errors import ServiceUnavailable
 from credit.platform.crypto import Vault
 from credit.platform.runtime import Runtime
+from credit.search.facets import FacetBucket, facets
+from credit.search.highlight import highlights
 from credit.search.query import (
-    HIGHLIGHT_FIELDS,
     MAX_RESULT_WINDOW,
     Cursor,
     SearchFilter,
@@ -46,12 +47,6 @@ class SearchHit:
 
 
 @dataclass(frozen=True, slots=True)
-class FacetBucket:
-    value: str
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
 class SearchPage:
     hits: tuple[SearchHit, ...]
     total: int
@@ -60,27 +55,14 @@ class SearchPage:
     has_next_page: bool
 
 
-def _facets(aggregations: dict[str, Any]) -> dict[str, tuple[FacetBucket, ...]]:
-    facets: dict[str, tuple[FacetBucket, ...]] = {}
-    for name, aggregation in aggregations.items():
-        buckets = aggregation.get("buckets", [])
-        facets[name] = tuple(
-            FacetBucket(str(bucket.get("key_as_string", bucket["key"])), int(bucket["doc_count"])) for bucket in buckets
-        )
-    return facets
-
-
-def _hit(raw: dict[str, Any], cursor: Cursor) -> SearchHit:
-    highlight = raw.get("highlight", {})
-    # Adjacent marked characters become one mark: <em>常州</em>, not <em>常</em><em>州</em>.
-    fragments = tuple(
-        fragment.replace("</em><em>", "") for field in HIGHLIGHT_FIELDS for fragment in highlight.get(field, ())
-    )
+def _hit(raw: dict[str, Any], cursor: Cursor, query: str) -> SearchHit:
     source = raw.get("_source", {})
+    former = source.get("former_names") or []
+    values = [source.get("name") or "", *(f for f in former if isinstance(f, str))]
     return SearchHit(
         id=cursor.id,
         score=cursor.score,
-        highlights=fragments,
+        highlights=highlights(query, values),
         source=source,
         cursor=encode_cursor(cursor),
     )
@@ -128,11 +110,11 @@ async def search_subjects(
     )
     response = await client.search(index=alias, body=body)
     positioned = position_hits(response["hits"]["hits"], cursor)
-    hits = tuple(_hit(raw, position) for raw, position in positioned[:size])
+    hits = tuple(_hit(raw, position, query) for raw, position in positioned[:size])
     return SearchPage(
         hits=hits,
         total=_total(response["hits"]),
-        facets=_facets(response.body.get("aggregations", {})),
+        facets=facets(response.body.get("aggregations", {})),
         end_cursor=hits[-1].cursor if hits else None,
         has_next_page=len(positioned) > size,
     )

@@ -34,8 +34,10 @@ __all__ = [
     "city_code",
     "county_periods",
     "current_county_codes",
+    "division_codes",
     "division_prefix",
     "find_regions",
+    "place_names",
     "province_code",
     "region_names",
     "region_prefix",
@@ -202,6 +204,11 @@ def county_periods(code: str) -> tuple[NamePeriod, ...]:
     return _table().entries.get(code, ())
 
 
+def division_codes() -> list[str]:
+    """Every 6-digit code the table has had at any time (current, renamed and abolished), sorted."""
+    return sorted(_table().entries)
+
+
 @cache
 def _current_county_codes() -> tuple[str, ...]:
     entries = _table().entries
@@ -324,6 +331,18 @@ def _current_divisions() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
         forms = (own, short_name(own), names.full)
         divisions.append((code, _prefix_of(code), tuple(dict.fromkeys(_fold(form) for form in forms))))
     return tuple(divisions)
+
+
+@cache
+def place_names() -> dict[str, tuple[str, ...]]:
+    """Every current division's own name, short form and full name (常州市, 常州, 江苏省常州市), folded
+    as `find_regions` folds them, with the code prefixes each may stand for (鼓楼区 stands for several).
+    For telling a place in a business name (常州星辰科技, 星辰科技（常州）) from its other parts."""
+    names: dict[str, list[str]] = {}
+    for _code, prefix, forms in _current_divisions():
+        for form in forms:
+            names.setdefault(form, []).append(prefix)
+    return {name: tuple(dict.fromkeys(prefixes)) for name, prefixes in names.items()}
 
 
 _LEVEL_ORDER = {2: 0, 4: 1, 6: 2}

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import date
 from functools import cache
 from itertools import accumulate
@@ -27,47 +26,19 @@ from faker import Faker
 from stdnum.cn import ric, uscc
 
 from credit import clock
-from credit.enums import RecordCategory, Severity, SubjectKind
-from credit.rules.vocabulary import PenaltyType
+from credit.enums import RecordCategory, SubjectKind
 from credit.subjects.regions import county_periods, current_county_codes
 from creditgraph.demo import vocabulary as vocab
+from creditgraph.demo.records import Authority, RecordMaker, Subject
 
-__all__ = ["generate", "org_code", "write_ndjson"]
+__all__ = ["generate", "org_code", "trade_names", "write_ndjson"]
 
 RC = RecordCategory
 _K = SubjectKind
 
-_CATS = list(RC)
 _FORM_CUM = list(accumulate(vocab.FORM_WEIGHTS))
-_CAT_CUM = {kind: list(accumulate(weights)) for kind, weights in vocab.CATEGORY_WEIGHTS.items()}
-_COUNT_CUM = {kind: list(accumulate(weights)) for kind, weights in vocab.COUNT_WEIGHTS.items()}
 _SURNAME_CUM = list(accumulate(vocab.SURNAME_WEIGHTS))
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-# The penalty kinds the generator writes, as `content.penaltyTypes` codes (《行政处罚法》第九条).
-_PENALTY_TYPES = {
-    "罚款": PenaltyType.FINE.value,
-    "警告": PenaltyType.WARNING.value,
-    "没收违法所得": PenaltyType.CONFISCATION_OF_ILLEGAL_GAINS.value,
-    "责令停产停业": PenaltyType.PRODUCTION_SUSPENSION.value,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class _Auth:
-    name: str
-    abbr: str  # how its document numbers begin: 常 / 天 / 苏
-    prefix: str  # sourceId prefix, unique per authority
-    court: str = ""  # court code in case numbers: 苏04 / 苏0402
-
-
-@dataclass(slots=True)
-class _Subject:
-    kind: SubjectKind
-    code: str
-    name: str
-    place: vocab.Place
-    sector: str
-    registered: date | None
 
 
 def org_code(body: str) -> str:
@@ -77,19 +48,12 @@ def org_code(body: str) -> str:
     return body + ("X" if check == 10 else "0" if check == 11 else str(check))
 
 
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 @cache
 def _converter() -> Any:
     return opencc.OpenCC("s2t")
 
 
-class _Generator:
+class _Generator(RecordMaker):
     def __init__(self, seed: int, today: date) -> None:
         self.rng = random.Random(seed)
         self.today = today
@@ -110,14 +74,11 @@ class _Generator:
         self.person_cum = list(accumulate(map(weight, self.person_codes)))
         self.names: set[str] = set()
         self.codes_used: set[str] = set()
-        self.auths: dict[tuple[str, str, str], _Auth] = {}
+        self.auths: dict[tuple[str, str, str], Authority] = {}
         self.counters: dict[tuple[str, str, int], int] = {}
         self.reg_span = (date(1995, 1, 1).toordinal(), date(today.year - 1, 12, 31).toordinal())
 
     # -- helpers ---------------------------------------------------------------------------------
-    def pick(self, seq: Sequence[str], cum_weights: Sequence[float]) -> str:
-        return self.rng.choices(seq, cum_weights=cum_weights)[0]
-
     def surname(self) -> str:
         return self.rng.choices(vocab.SURNAMES, cum_weights=_SURNAME_CUM)[0]
 
@@ -171,7 +132,7 @@ class _Generator:
         return date.fromordinal(self.rng.randint(*self.reg_span))
 
     # -- subjects --------------------------------------------------------------------------------
-    def subject(self) -> tuple[_Subject, dict[str, Any]]:
+    def subject(self) -> tuple[Subject, dict[str, Any]]:
         r = self.rng.random()
         if r < 0.80:
             return self.company()
@@ -179,7 +140,7 @@ class _Generator:
             return self.person()
         return self.organisation(agency=r < 0.95)
 
-    def company(self) -> tuple[_Subject, dict[str, Any]]:
+    def company(self) -> tuple[Subject, dict[str, Any]]:
         rng = self.rng
         form = self.pick(vocab.FORMS, _FORM_CUM)
         industry = ""
@@ -188,9 +149,10 @@ class _Generator:
             if form == "个体":  # 个体工商户: 常州市天宁区张记面馆
                 shop, sector = rng.choice(vocab.SHOPS)
                 trade = self.surname() + "记" if rng.random() < 0.4 else trade
-                name, dept = f"{p.local}{trade}{shop}", "92"
+                name, dept, industry = f"{p.local}{trade}{shop}", "92", shop
             elif form == "合作社":  # 农民专业合作社
-                name, dept, sector = f"{p.county or p.city}{trade}{rng.choice(vocab.CROPS)}专业合作社", "93", "agri"
+                industry = rng.choice(vocab.CROPS)
+                name, dept, sector = f"{p.county or p.city}{trade}{industry}专业合作社", "93", "agri"
             else:
                 industry, sector = rng.choice(vocab.INDUSTRIES)
                 if form.startswith("合伙"):
@@ -215,7 +177,7 @@ class _Generator:
             line["formerNames"] = former
         line |= {"regionCode": p.code, "legalRepresentative": self.person_name()}
         line |= {"registeredOn": registered.isoformat(), "address": self.address(p)}
-        return _Subject(_K.LEGAL_PERSON, code, name, p, sector, registered), line
+        return Subject(_K.LEGAL_PERSON, code, name, p, sector, registered, trade, industry), line
 
     def company_name(self, p: vocab.Place, trade: str, industry: str, form: str) -> str:
         r = self.rng.random()
@@ -245,7 +207,7 @@ class _Generator:
         swapped = {"有限公司": "有限责任公司", "有限责任公司": "有限公司"}.get(form)
         return name.replace(form, swapped) if swapped and name.endswith(form) else None
 
-    def person(self) -> tuple[_Subject, dict[str, Any]]:
+    def person(self) -> tuple[Subject, dict[str, Any]]:
         rng = self.rng
         while True:
             p = self.place(person=True)
@@ -260,9 +222,9 @@ class _Generator:
         name = self.person_name(male)
         line = {"type": "subject", "kind": _K.NATURAL_PERSON.value, "code": code, "name": name}
         line |= {"regionCode": p.code, "phone": self.fake.phone_number(), "address": self.address(p)}
-        return _Subject(_K.NATURAL_PERSON, code, name, p, "person", None), line
+        return Subject(_K.NATURAL_PERSON, code, name, p, "person", None), line
 
-    def organisation(self, agency: bool) -> tuple[_Subject, dict[str, Any]]:
+    def organisation(self, agency: bool) -> tuple[Subject, dict[str, Any]]:
         rng = self.rng
         kind = _K.GOVERNMENT_AGENCY if agency else _K.OTHER_ORGANIZATION
         for attempt in range(10_000):
@@ -283,7 +245,7 @@ class _Generator:
         line = {"type": "subject", "kind": kind.value, "code": code, "name": name, "regionCode": p.code}
         line |= {"legalRepresentative": self.person_name(), "registeredOn": registered.isoformat()}
         line |= {"address": self.address(p)}
-        return _Subject(kind, code, name, p, sector, registered), line
+        return Subject(kind, code, name, p, sector, registered), line
 
     def org_name(self, p: vocab.Place, trade: str, level: str, attempt: int) -> tuple[str, str, str]:
         """Name, USCC department and type, sector of a social organisation or public institution."""
@@ -304,168 +266,6 @@ class _Generator:
             return f"{p.city_short}{trade}{rng.choice(vocab.CAUSES)}基金会", "53", "social"
         return f"{p.prov_short}{trade}律师事务所", "31", "social"  # 司法行政: 律师事务所
 
-    # -- authorities -----------------------------------------------------------------------------
-    def authority(self, p: vocab.Place, bureau: str, level: str) -> _Auth:
-        """常州市生态环境局 / 常州市天宁区市场监督管理局 / 国家税务总局江苏省税务局 …"""
-        if bureau == "telecom":
-            level = "province"
-        if level == "county" and not p.county:
-            level = "city"
-        if level == "city" and not p.prefecture:
-            level = "county"
-        key = (p.code, bureau, level)
-        found = self.auths.get(key)
-        if found is None:
-            local, provincial, _penalty, _licence, tag = vocab.BUREAUS[bureau]
-            if level == "province" or (p.municipal and level == "city"):
-                where, abbr, region = p.province, p.abbr, p.code[:2] + "0000"
-                suffix = local if p.municipal and bureau != "fire" else provincial
-            elif level == "city":
-                where, abbr, region, suffix = p.city, p.city_short[0], p.code[:4] + "00", local
-            else:
-                where, abbr, region = p.local, (p.county_short or p.city_short)[0], p.code
-                suffix = "消防救援大队" if bureau == "fire" else local
-            name = f"国家税务总局{where}税务局" if bureau == "tax" else f"{where}{suffix}"
-            found = self.auths[key] = _Auth(name, abbr, f"{region}{tag}")
-        return found
-
-    def court(self, p: vocab.Place) -> _Auth:
-        """常州市中级人民法院 (苏04) or 常州市天宁区人民法院 (苏0402)."""
-        intermediate = p.prefecture and self.rng.random() < 0.3
-        key = (p.code, "court", "city" if intermediate else "county")
-        found = self.auths.get(key)
-        if found is None:
-            if intermediate:
-                name = f"{p.province}第一中级人民法院" if p.municipal else f"{p.city}中级人民法院"
-                court, region = p.abbr + ("01" if p.municipal else p.code[2:4]), p.code[:4] + "00"
-            else:
-                name = f"{p.local}人民法院" if p.county else f"{p.city}第一人民法院"
-                court, region = p.abbr + (p.code[2:6] if p.county else p.code[2:4] + "71"), p.code
-            found = self.auths[key] = _Auth(name, court, f"{region}FY", court)
-        return found
-
-    def next_number(self, key: tuple[str, str, int], start: int, step: int) -> int:
-        n = self.counters.get(key)
-        n = self.rng.randint(1, start) if n is None else n + self.rng.randint(1, step)
-        self.counters[key] = n
-        return n
-
-    def doc(self, auth: _Auth, kind: str, year: int) -> str:
-        return f"{auth.abbr}{kind}〔{year}〕{self.next_number((auth.name, kind, year), 30, 6)}号"
-
-    # -- records ---------------------------------------------------------------------------------
-    def records(self, s: _Subject) -> Iterator[dict[str, Any]]:
-        rng = self.rng
-        if rng.random() < vocab.NONE_P[s.kind]:
-            return
-        weights = _COUNT_CUM[s.kind]
-        categories = _CAT_CUM[s.kind]
-        for _ in range(rng.choices(range(1, len(weights) + 1), cum_weights=weights)[0]):
-            yield self.record(s, rng.choices(_CATS, cum_weights=categories)[0])
-
-    def record(self, s: _Subject, cat: RecordCategory) -> dict[str, Any]:
-        rng, today = self.rng, self.today.toordinal()
-        low = max(today - 5 * 365, s.registered.toordinal() + 1 if s.registered else 0)
-        decided = date.fromordinal(rng.randint(min(low, today - 1), today - 1))
-        year, p, name = decided.year, s.place, s.name
-        doc: str | None = None
-        extra: dict[str, Any] = {"validFrom": decided}
-        if cat is RC.ADMINISTRATIVE_LICENSE:
-            licence = rng.choice(vocab.SECTORS[s.sector][0])
-            bureau, level, prefix, years = vocab.LICENSES[licence]
-            auth = self.authority(p, bureau, level)
-            action = self.pick(("新办", "延续", "变更"), (6, 8, 10))
-            doc = self.doc(auth, vocab.BUREAUS[bureau][3], year)
-            title = f"{name}{licence}（{action}）"
-            content: dict[str, Any] = {"licenseName": licence, "action": action}
-            if prefix:
-                content["licenseNumber"] = f"{prefix}{p.code}{year}{rng.randint(0, 99999):05d}"
-            extra |= {"validUntil": _add_years(decided, years) if years else None, "content": content}
-        elif cat is RC.ADMINISTRATIVE_PENALTY:
-            if s.kind is _K.NATURAL_PERSON:
-                key = rng.choice(vocab.PERSON_DOMAINS)
-                domain = key.removeprefix("PERSON_")
-            else:
-                key = domain = rng.choice(vocab.SECTORS[s.sector][1])
-            fact, basis = rng.choice(vocab.FACTS[key])
-            bureau, level = vocab.DOMAINS[domain]
-            auth = self.authority(p, bureau, level)
-            severity = Severity(self.pick(list(Severity), (45, 85, 100)))
-            kind = "罚款"
-            if severity is Severity.MINOR:
-                fine = rng.randint(5, 100) * 100
-                if rng.random() < 0.2:
-                    kind, fine = "警告", 0
-            elif severity is Severity.GENERAL:
-                fine = rng.randint(10, 100) * 1000
-            else:
-                fine = rng.randint(10, 200) * 10000
-                kind = rng.choice(("罚款", "罚款；没收违法所得", "罚款；责令停产停业"))
-            doc = self.doc(auth, vocab.BUREAUS[bureau][2], year)
-            title = f"关于{name}{fact}的行政处罚决定"
-            types = [_PENALTY_TYPES[part] for part in kind.split("；")]
-            content = {"domain": domain, "fine": fine, "basis": basis, "fact": fact, "penaltyTypes": types}
-            extra = {"severity": severity.value, "content": content}
-        elif cat in (RC.RED_LIST, RC.BLACK_LIST):
-            list_name = rng.choice(vocab.RED_LISTS if cat is RC.RED_LIST else vocab.BLACK_LISTS)
-            bureau, level, kind, years, basis = vocab.LISTS[list_name]
-            auth = self.authority(p, bureau, level)
-            doc = self.doc(auth, kind, year) if kind else None
-            if cat is RC.RED_LIST:
-                title = f"{name}被认定为{year - 1}年度“{list_name}”"
-            else:
-                title = f"关于将{name}列入{list_name}的决定"
-            extra |= {"listName": list_name, "validUntil": _add_years(decided, years)}
-            extra |= {"content": {"basis": basis}} if basis else {}
-        elif cat is RC.DISHONEST_JUDGMENT_DEBTOR:
-            auth = self.court(p)
-            doc = f"({year}){auth.court}执{self.next_number((auth.name, '执', year), 2000, 40)}号"
-            title = f"关于将{name}纳入失信被执行人名单的决定书"
-            content = {
-                "amount": rng.randint(50, 5000) * (100 if s.kind is _K.NATURAL_PERSON else 1000),
-                "basisDocument": f"({year - 1}){auth.court}民初{rng.randint(100, 9999)}号",
-                "performance": rng.choice(("全部未履行", "全部未履行", "部分未履行")),
-                "behavior": rng.choice(
-                    ("有履行能力而拒不履行生效法律文书确定义务", "违反财产报告制度", "违反限制消费令")
-                ),
-            }
-            # 法释〔2017〕7号: the ground is 第一条's item; 第一项 has no term, the others two years (or,
-            # extended, three).
-            ground = {"有履行能力而拒不履行生效法律文书确定义务": 1, "违反财产报告制度": 4, "违反限制消费令": 5}
-            term = rng.choice((2, 3))
-            listing = ground[content["behavior"]]
-            extra |= {"listName": "失信被执行人名单", "listingGround": listing}
-            extra |= {"validUntil": _add_years(decided, term)} if listing != 1 else {}
-            extra |= {"content": content}
-        elif cat is RC.CREDIT_COMMITMENT:
-            kind, bureau, level = rng.choice(vocab.COMMITMENTS)
-            auth = self.authority(p, bureau, level)
-            matter = rng.choice([*vocab.SECTORS[s.sector][0], "参与政府采购活动", "申请财政资金支持"])
-            title = f"{name}信用承诺书（{kind}）"
-            extra |= {"validUntil": _add_years(decided, 1), "content": {"type": kind, "matter": matter}}
-        else:
-            grade = self.pick("ABCD", (35, 75, 90, 100))
-            if s.sector in ("mfg", "chem", "env") and rng.random() < 0.5:
-                auth, list_name = self.authority(p, "env", "city"), vocab.ENV_GRADES[grade]
-                title = f"{name}{year - 1}年度企业环境信用评价结果"
-            else:
-                auth, list_name = self.authority(p, "tax", "city"), f"纳税信用{grade}级"
-                title = f"{name}{year - 1}年度纳税信用评价结果"
-            extra |= {"listName": list_name, "validUntil": _add_years(decided, 1)}  # until the next one
-            extra |= {"content": {"grade": grade, "year": year - 1}}
-        published = date.fromordinal(min(today, decided.toordinal() + rng.randint(1, 7)))
-        tag = vocab.CATEGORY_TAGS[cat]
-        n = self.next_number((auth.name, tag, year), 1, 1)
-        line: dict[str, Any] = {"type": "record", "sourceId": f"{auth.prefix}-{tag}-{year}-{n:05d}"}
-        line |= {"authority": auth.name, "subjectCode": s.code, "category": cat.value, "title": title}
-        if doc:
-            line["decisionNumber"] = doc
-        line |= {"decidedOn": decided.isoformat(), "publishedOn": published.isoformat()}
-        for key, value in extra.items():
-            if value is not None:
-                line[key] = value.isoformat() if isinstance(value, date) else value
-        return line
-
 
 def generate(subjects: int = 20000, seed: int = 7, today: date | None = None) -> Iterator[dict[str, Any]]:
     """Yield NDJSON line objects: ``subjects`` subject lines, then the records of those subjects.
@@ -475,13 +275,28 @@ def generate(subjects: int = 20000, seed: int = 7, today: date | None = None) ->
     years, publications 1–7 days after the decision and never after ``today``.
     """
     gen = _Generator(seed, today or clock.today())
-    made: list[_Subject] = []
+    made: list[Subject] = []
     for _ in range(subjects):
         subject, line = gen.subject()
         made.append(subject)
         yield line
     for subject in made:
         yield from gen.records(subject)
+
+
+def trade_names(subjects: int = 20000, seed: int = 7, today: date | None = None) -> dict[str, tuple[str, str]]:
+    """The parts of the companies' names that ``generate`` composes, by code: (字号, industry), e.g.
+    ``("星辰", "智能科技")`` for 常州星辰智能科技有限公司 (the shop or crop for 个体工商户 and 合作社).
+
+    Ground truth for benchmarks of search by trade name (bench.search_quality): the same draws as
+    ``generate`` with the same arguments, so the codes match its lines."""
+    gen = _Generator(seed, today or clock.today())
+    parts: dict[str, tuple[str, str]] = {}
+    for _ in range(subjects):
+        subject, _line = gen.subject()
+        if subject.trade:
+            parts[subject.code] = (subject.trade, subject.industry)
+    return parts
 
 
 def write_ndjson(

@@ -141,3 +141,30 @@ class TestFacetsOnlyWhenSelected:
         node = body["data"]["searchSubjects"]["edges"][0]["node"]
         assert node["name"] == "张**"
         assert node["code"] == PERSON_ID[:4] + "*" * 10 + PERSON_ID[-4:]
+
+
+REGION_SEARCH = """query($q: String!, $r: String) {
+  searchSubjects(query: $q, filter: {regionCodePrefix: $r}) { totalCount facets { name buckets { value label count } } }
+}"""
+
+
+@pytest.mark.usefixtures("loaded")
+class TestFacetLabelsAndRegionNames:
+    async def test_buckets_carry_labels(self, api_server: ApiServer) -> None:
+        body = await api_server.graphql(REGION_SEARCH, {"q": "常州星辰", "r": None})
+        facets = {f["name"]: f["buckets"] for f in body["data"]["searchSubjects"]["facets"]}
+        assert facets["kind"] == [{"value": "LEGAL_PERSON", "label": "企业法人", "count": 2}]
+        assert facets["city"] == [{"value": "3204", "label": "常州市", "count": 2}]
+        assert facets["province"][0]["label"] == "江苏省"
+        assert {b["label"] for b in facets["has_active_punishment"]} == {"否"}
+
+    @pytest.mark.parametrize(("region", "total"), [("常州", 2), ("天宁区", 2), ("江苏省常州市", 2), ("南京", 0)])
+    async def test_region_by_name(self, api_server: ApiServer, region: str, total: int) -> None:
+        body = await api_server.graphql(REGION_SEARCH, {"q": "常州星辰", "r": region})
+        assert "errors" not in body, body
+        assert body["data"]["searchSubjects"]["totalCount"] == total
+
+    async def test_ambiguous_region_is_bad_user_input(self, api_server: ApiServer) -> None:
+        body = await api_server.graphql(REGION_SEARCH, {"q": "常州星辰", "r": "鼓楼区"})
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert "320106" in body["errors"][0]["message"]

@@ -156,3 +156,28 @@ async def test_legal_representatives_of_organisations_are_stored_as_published(cl
         rows = {s.kind.value: s for s in (await session.scalars(select(Subject))).all()}
     assert rows["LEGAL_PERSON"].legal_representative == "欧阳娜娜"  # 国家企业信用信息公示系统 publishes it
     assert rows["NATURAL_PERSON"].name == "欧阳*" and rows["NATURAL_PERSON"].legal_representative is None
+
+
+def test_cli_prints_warnings_and_exits_zero(settings: Settings, tmp_path: Path, runtime: Runtime) -> None:
+    """A person whose address code was abolished before their birth (商水县 412723, abolished in 2000,
+    born 2005) is imported with a warning; warnings do not change the exit code."""
+    path = tmp_path / "warned.ndjson"
+    line = {"type": "subject", "kind": "NATURAL_PERSON", "code": "412723200501010010", "name": "周建"}
+    path.write_bytes(orjson.dumps(line) + b"\n")
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url or "",
+        "CREDITGRAPH_HOME": str(settings.creditgraph_home),
+        "CREDITGRAPH_SECRET_KEY": "test-secret-key-not-for-production",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "creditgraph.cli", "import", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "line 1: warning: resident ID number: its address code was abolished" in result.stdout
+    assert "1 with warnings" in result.stdout
+    assert "412723200501010010" not in result.stdout
