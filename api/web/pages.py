@@ -125,7 +125,7 @@ class Website:
     def _error(
         self, request: Request, status: int, title: str, message: str, headers: dict[str, str] | None = None
     ) -> Response:
-        return self._page(request, "error.html", status, headers, page="error", title=title, message=message)
+        return self._page(request, "error.html", status, headers, page="error", title=title, message=message, client={})
 
     def _answer_error(self, request: Request, answer: Answer) -> Response | None:
         problem = answer.problem

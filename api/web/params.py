@@ -136,9 +136,9 @@ class SearchParams:
         return {"query": self.query, "filter": self.filter(), "first": SEARCH_PAGE_SIZE, "after": self.after}
 
     def pairs(self, **changes: str | None) -> list[tuple[str, str]]:
-        """The page's parameters (without `after`), with `changes` set (None: removed)."""
+        """The page's filter parameters, with `changes` set (None: removed). Never `q`: the page does not
+        print the search text, not even in its links (search.js adds it to links marked `data-q`)."""
         current: dict[str, str | None] = {
-            "q": self.query or None,
             "kinds": ",".join(self.kinds) or None,
             "categories": ",".join(self.categories) or None,
             "regionCodePrefix": self.region,

@@ -20,6 +20,16 @@
   input.value = new URLSearchParams(location.search).get("q") || "";
   var current = input.value.trim();
 
+  /* The server prints neither the search text nor links that carry it: add it to those that need it. */
+  function withQuery(q) {
+    document.querySelectorAll("a[data-q]").forEach(function (a) {
+      var url = new URL(a.getAttribute("href"), location.href);
+      if (q) url.searchParams.set("q", q); else url.searchParams.delete("q");
+      a.setAttribute("href", url.pathname + (url.search || ""));
+    });
+  }
+  withQuery(current);
+
   function params(q) {
     var p = new URLSearchParams(location.search);
     p.delete("after");
@@ -73,7 +83,7 @@
             else if (param === "hasActivePunishment") active = String(filter.hasActivePunishment) === bucket.value;
             else active = (filter[param] || []).indexOf(bucket.value) >= 0;
             if (active) p.delete(param); else p.set(param, bucket.value);
-            return el("li", null, el("a", { href: "/?" + p.toString(), "aria-current": active ? "true" : null },
+            return el("li", null, el("a", { href: "/?" + p.toString(), "data-q": true, "aria-current": active ? "true" : null },
               labels[i] + " ", el("span", { class: "n" }, String(bucket.count))));
           });
           return el("div", { class: "facet" }, el("h2", null, cfg.titles[facet.name]), el("ul", null, items));
@@ -105,6 +115,7 @@
     }
     var first = results.querySelector(".pager a:not(#next-page)");
     if (first) first.remove();
+    withQuery(q);
   }
 
   function search(q) {
