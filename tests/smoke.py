@@ -83,6 +83,11 @@ def main() -> int:
             },
         ).json()
         assert profile["data"]["subject"]["name"] == node["name"], profile
+        # The public website, served by the demo: the subject's page and the feed, rendered server-side.
+        page = httpx.get(f"http://127.0.0.1:{port}/subjects/{node['code']}", timeout=30)
+        assert page.status_code == 200 and node["name"] in page.text, page.status_code
+        feed = httpx.get(f"http://127.0.0.1:{port}/disclosures", timeout=30)
+        assert feed.status_code == 200 and 'class="record"' in feed.text, feed.status_code
         stop(proc)
         # `docker stop` sends SIGTERM: the embedded PostgreSQL (a daemon in a session of its own)
         # and the engine must go with the service.

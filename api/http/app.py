@@ -42,6 +42,7 @@ from api.http.persisted import PersistedQueries
 from api.http.tooling import graphiql_page, graphiql_routes, sdl_route
 from api.http.transport import GraphQLTransport, preferred_media_type, refusal_response
 from api.http.websocket import TextFrameWebSocketAdapter
+from api.web.pages import Website
 from credit.access.viewer import Viewer
 from credit.platform.config import Settings, get_settings
 from credit.platform.runtime import Runtime, SearchMode, open_runtime
@@ -216,6 +217,8 @@ def create_app(
         sdl_route(schema.as_str() + "\n", max_age),
         *export_routes(),  # /export/disclosures.csv|.ndjson|.xlsx, /feeds/disclosures.atom
         *catalogue_routes(),  # /catalogue/measures.csv|.json, /catalogue/scopes.csv (四张清单)
+        # The public website: /, /subjects/<code>, /disclosures and /static/… (api/web/pages.py).
+        *Website(schema, settings).routes(),
     ]
     if not settings.is_production:
         routes += graphiql_routes()  # /graphiql/…: GraphiQL's assets, inside the package

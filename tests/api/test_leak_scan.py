@@ -1,5 +1,7 @@
 """Leak scan: every query a PUBLIC or a JOURNALIST client can make, over a demo data set of 2,000
-subjects (about 250 natural persons and 1,750 legal representatives), answers no personal data.
+subjects (about 250 natural persons and 1,750 legal representatives), answers no personal data; nor
+does any page of the public website (searches by every person's name and ID number, every person's
+profile page, the first pages of the feed).
 
 The raw HTTP bodies are scanned for valid 18-digit resident ID numbers and 11-digit mobile numbers
 (regular expressions), and for the real names, phone numbers, addresses and ID numbers of the
@@ -12,6 +14,7 @@ of refused look-ups and of the entitled-only fields.
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -22,7 +25,7 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import select
 
 from credit.access.repository import insert_key
-from credit.enums import Role
+from credit.enums import Role, SubjectKind
 from credit.models import Subject
 from credit.platform.runtime import Runtime
 from credit.subjects.identifiers import is_resident_id
@@ -80,6 +83,7 @@ def chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
 
 
 LEGAL_REPRESENTATIVE = re.compile(r'"legalRepresentative":"(?:[^"\\]|\\.)*"')
+PAGE_LEGAL_REPRESENTATIVE = re.compile(r"<dt>法定代表人</dt><dd>[^<]*</dd>")
 
 
 class Secrets:
@@ -109,6 +113,7 @@ class Secrets:
         # left out of the scan (a natural person's is always null), since the generated names of
         # representatives and of persons overlap.
         body = LEGAL_REPRESENTATIVE.sub('"legalRepresentative":"…"', body)
+        body = PAGE_LEGAL_REPRESENTATIVE.sub("<dt>法定代表人</dt><dd>…</dd>", body)
         found = [
             m for m in ID_CANDIDATE.findall(body) if is_resident_id(m.upper()) and m not in self.organisation_codes
         ]
@@ -146,6 +151,15 @@ class Scanner:
         self.leaks += [(query[:80], leak) for leak in self.secrets.leaks(response.text)]
         body: dict[str, Any] = response.json()
         return body
+
+    async def page(self, path: str, params: dict[str, str] | None = None) -> str:
+        """A page of the website (always anonymous), scanned like an API answer."""
+        async with self.limit:
+            response = await self.client.get(self.api.url + path, params=params)
+        self.requests += 1
+        self.statuses.add(response.status_code)
+        self.leaks += [(path, leak) for leak in self.secrets.leaks(response.text)]
+        return response.text
 
     async def run(self, queries: Iterable[tuple[str, dict[str, Any] | None]], key: str | None) -> list[dict[str, Any]]:
         return list(await asyncio.gather(*(self.post(q, v, key) for q, v in queries)))
@@ -205,6 +219,25 @@ async def scan_role(scanner: Scanner, key: str | None, subject_ids: list[int]) -
     assert codes <= {"UNAUTHENTICATED", "FORBIDDEN"}, codes
 
 
+async def scan_pages(scanner: Scanner, person_ids: list[int]) -> None:
+    """The website as the public sees it: a search by each person's name and by their ID number, each
+    person's profile page (by global id: a person's code is masked), and the feed's first pages."""
+    persons = scanner.secrets.persons
+    asked = [("/", {"q": p["name"]}) for p in persons] + [("/", {"q": p["code"]}) for p in persons[::4]]
+    found = await asyncio.gather(*(scanner.page(path, params) for path, params in asked))
+    assert sum('class="result"' in body for body in found) > len(persons) // 2  # persons are found, masked
+    profiles = [f"/subjects/{base64.b64encode(f'Subject:{sid}'.encode()).decode()}" for sid in person_ids]
+    bodies = await asyncio.gather(*(scanner.page(path) for path in profiles))
+    assert all("<h1>" in body for body in bodies)
+    feed = "/disclosures"
+    for _ in range(10):
+        body = await scanner.page(feed)
+        match = re.search(r'href="([^"]+)" rel="next"', body)
+        if match is None:
+            break
+        feed = match.group(1).replace("&amp;", "&")
+
+
 @pytest.mark.slow
 class TestLeakScan:
     async def test_public_and_journalist_bodies_hold_no_personal_data(
@@ -216,11 +249,15 @@ class TestLeakScan:
         async with clean_db.sessions.begin() as session:
             _, journalist = await insert_key(session, Role.JOURNALIST, "leak-scan")
             subject_ids = list((await session.scalars(select(Subject.id).order_by(Subject.id))).all())
+            person_ids = list(
+                (await session.scalars(select(Subject.id).where(Subject.kind == SubjectKind.NATURAL_PERSON))).all()
+            )
         assert len(subject_ids) == SUBJECTS
         async with httpx.AsyncClient(timeout=60) as client:
             scanner = Scanner(api_server, client, secrets)
             for key in (None, journalist):
                 await scan_role(scanner, key, subject_ids)
+            await scan_pages(scanner, person_ids)
         assert scanner.leaks == [], scanner.leaks[:10]
         assert scanner.statuses <= {200}, scanner.statuses
         assert scanner.requests > 500
