@@ -15,24 +15,24 @@ from typing import Any
 from credit.enums import RecordCategory, SubjectKind
 from credit.platform.crypto import Vault
 from credit.search.name_parts import split_name
-from credit.search.names import name_grams, normalize_name, romanise, romanise_prefix, strip_company_forms
+from credit.search.names import normalize_name, romanise, romanise_prefix, strip_company_forms
 from credit.subjects.masking import mask_id_number, mask_name
 
 #: The version of `build_document`: raise it whenever a document built from the same snapshot would
 #: differ, so that an index built by an older builder is noticed (`credit.search.client.index_state`).
-DOCUMENT_VERSION = 2  # 2: flags by kind, history and suspensions (rule tables); trade-name fields
+DOCUMENT_VERSION = 3  # 2: flags by kind, history, suspensions; trade names. 3: persons by whole name only
 
 # Length of a hashed person-name token, in hex characters (64 bits: no collisions at this scale,
 # and shorter than a full HMAC to keep the keyword index small).
 PERSON_TOKEN_HEX = 16
 
 # Kinds of person-name token; the kind is hashed with the value so that, e.g., the pinyin "an" and
-# a name character never share a hash.
+# a name character never share a hash. Only whole names are tokens: a character, a pair of them or
+# the initials would let anyone who sees the masked name (张**) learn it one character at a time by
+# searching with a region filter (search_config/README.md, "No name oracle").
 FULL_NAME = "full"
 FORMER_FULL_NAME = "former"
-NAME_GRAM = "gram"
 PINYIN = "pinyin"
-INITIALS = "initials"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ def person_token(vault: Vault, kind: str, value: str) -> str:
 
 
 def person_name_tokens(vault: Vault, name: str, former_names: Iterable[str] = ()) -> list[str]:
-    """Hashed tokens of a person's name and former names: full form, character n-grams, pinyin, initials."""
+    """Hashed tokens of a person's whole name and former names: the normalised name, and its pinyin."""
     tokens: dict[str, None] = {}
 
     def add(kind: str, value: str) -> None:
@@ -69,11 +69,7 @@ def person_name_tokens(vault: Vault, name: str, former_names: Iterable[str] = ()
         if not normalized:
             continue
         add(FULL_NAME if position == 0 else FORMER_FULL_NAME, normalized)
-        for gram in name_grams(normalized):
-            add(NAME_GRAM, gram)
-        pinyin, initials = romanise(normalized)
-        add(PINYIN, pinyin)
-        add(INITIALS, initials)
+        add(PINYIN, romanise(normalized)[0])
     return list(tokens)
 
 

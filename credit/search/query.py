@@ -5,8 +5,13 @@ Ranking is two-layered. A `dis_max` over constant-score *tiers* says what kind o
 suffix ≫ exact trade name (字号) as typed ≫ name prefix ≫ code prefix ≫ former-name prefix ≫ pinyin ≫
 initials ≫ fuzzy, each pinyin and initials tier just above its trade-name counterpart); only its best
 tier counts, and tiers are far enough apart that relevance cannot reorder them. Scored
-*relevance* clauses (character n-grams, contiguous fragment, pinyin n-grams, hashed person-name grams)
-are added on top and order subjects within a tier — or rank on their own when no tier matched.
+*relevance* clauses (character n-grams, contiguous fragment, pinyin n-grams) are added on top and
+order organisations within a tier — or rank on their own when no tier matched.
+
+A natural person matches one tier only, `Tier.PERSON_NAME`, and only by a whole name (current or
+former, hanzi in either script, or pinyin), through keyed hashes: no fragment, initials or typo finds
+a person, and every person hit scores the same, so neither a hit nor its score or rank can confirm a
+masked name character by character (an entitled role may also find a person by ID number).
 """
 
 from __future__ import annotations
@@ -25,20 +30,12 @@ from typing import Any, Final
 from credit.enums import RecordCategory, SubjectKind
 from credit.errors import InvalidRequest
 from credit.platform.crypto import Vault
-from credit.search.document import (
-    FORMER_FULL_NAME,
-    FULL_NAME,
-    INITIALS,
-    NAME_GRAM,
-    PINYIN,
-    person_token,
-)
+from credit.search.document import FORMER_FULL_NAME, FULL_NAME, PINYIN, person_token
 from credit.search.facets import aggregations
 from credit.search.name_parts import TypedForms, typed_forms
 from credit.search.names import (
     core_name,
     is_pinyin_like,
-    name_grams,
     normalize_name,
     pinyin_query_form,
 )
@@ -63,6 +60,10 @@ class Tier:
 
     EXACT_CODE: Final = 100_000.0
     EXACT_NAME: Final = 50_000.0
+    # A natural person is found only by a whole name (current or former, in hanzi or in pinyin), and
+    # every such match scores the same: neither the score nor the rank says which form matched, so
+    # the masked name (张**) cannot be confirmed one character or one reading at a time.
+    PERSON_NAME: Final = 50_000.0
     # The exact full former name beats a current name that only shares its core: someone typing
     # 郑州凌云农业发展有限公司 means the company once registered under that name, not
     # 郑州凌云农业发展股份有限公司.
@@ -103,7 +104,6 @@ _PINYIN_GRAM: Final = 4
 _PINYIN_GRAM_STRIDE: Final = 2
 _PINYIN_MIN_GRAM: Final = 3  # the shortest gram `pinyin_ngram` indexes
 _PINYIN_MAX_GRAMS: Final = 8
-_PERSON_GRAM_BOOST: Final = 1.0
 # Share of a query's character grams a subject must contain to match by n-grams: lenient enough
 # for one or two typos in a name, strict enough to keep a long tail of one-character matches out.
 _NGRAM_MINIMUM_SHOULD_MATCH: Final = "2<60%"
@@ -298,53 +298,53 @@ def _name_tiers(normalized: str, core: str) -> list[dict[str, Any]]:
     ]
 
 
-def _pinyin_tiers(pinyin: str, vault: Vault) -> list[dict[str, Any]]:
+def _pinyin_tiers(pinyin: str) -> list[dict[str, Any]]:
     return [
-        *_full_pinyin_tiers(pinyin, vault),
-        *_initials_tiers(pinyin, vault),
+        *_full_pinyin_tiers(pinyin),
+        *_initials_tiers(pinyin),
         _fuzzy("pinyin", pinyin, Tier.FUZZY_NAME),
     ]
 
 
-def _full_pinyin_tiers(pinyin: str, vault: Vault) -> list[dict[str, Any]]:
+def _full_pinyin_tiers(pinyin: str) -> list[dict[str, Any]]:
     return [
         _term("pinyin", pinyin, Tier.PINYIN),
         _term("trade_pinyin", pinyin, Tier.TRADE_PINYIN),
-        _term("person_name_tokens", person_token(vault, PINYIN, pinyin), Tier.PINYIN),
         _term("pinyin.prefix", pinyin, Tier.PINYIN_PREFIX),
         _term("trade_pinyin.prefix", pinyin, Tier.TRADE_PINYIN_PREFIX),
     ]
 
 
-def _initials_tiers(initials: str, vault: Vault) -> list[dict[str, Any]]:
+def _initials_tiers(initials: str) -> list[dict[str, Any]]:
     return [
         _term("initials", initials, Tier.INITIALS),
         _term("trade_initials", initials, Tier.TRADE_INITIALS),
-        _term("person_name_tokens", person_token(vault, INITIALS, initials), Tier.INITIALS),
         _term("initials.prefix", initials, Tier.INITIALS_PREFIX),
         _term("trade_initials.prefix", initials, Tier.TRADE_INITIALS_PREFIX),
     ]
 
 
-def _typed_tiers(typed: TypedForms, vault: Vault) -> list[dict[str, Any]]:
+def _typed_tiers(typed: TypedForms) -> list[dict[str, Any]]:
     """Mixed input folded to the indexed forms (星辰zn → initials xczn; xingchen智能 → pinyin
     xingchenzhineng and initials xczn)."""
     tiers: list[dict[str, Any]] = []
     if typed.pinyin:
-        tiers += _full_pinyin_tiers(typed.pinyin, vault)
+        tiers += _full_pinyin_tiers(typed.pinyin)
     if typed.initials:
-        tiers += _initials_tiers(typed.initials, vault)
+        tiers += _initials_tiers(typed.initials)
     return tiers
 
 
-def _person_tiers(normalized: str, vault: Vault) -> list[dict[str, Any]]:
-    return [
-        _term("person_name_tokens", person_token(vault, FULL_NAME, normalized), Tier.EXACT_NAME),
-        _term("person_name_tokens", person_token(vault, FORMER_FULL_NAME, normalized), Tier.EXACT_FORMER_NAME),
-    ]
+def _person_tier(normalized: str, pinyin: str | None, vault: Vault) -> dict[str, Any]:
+    """One constant-score clause for a natural person's whole name: the normalised query as a current or
+    former name, and the query's pinyin (typed as pinyin, or mixed input folded to it) as the name's."""
+    tokens = [person_token(vault, FULL_NAME, normalized), person_token(vault, FORMER_FULL_NAME, normalized)]
+    if pinyin:
+        tokens.append(person_token(vault, PINYIN, pinyin))
+    return _constant({"terms": {"person_name_tokens": tokens}}, Tier.PERSON_NAME)
 
 
-def _relevance(normalized: str, core: str, pinyin: str | None, typed: TypedForms, vault: Vault) -> list[dict[str, Any]]:
+def _relevance(core: str, pinyin: str | None, typed: TypedForms) -> list[dict[str, Any]]:
     # Organisations' n-grams are matched with the query's core: the grams of 有限公司 and the like are
     # in almost every name, so they would only slow the query down and blur the ranking.
     ngram = {"query": core, "minimum_should_match": _NGRAM_MINIMUM_SHOULD_MATCH}
@@ -352,15 +352,7 @@ def _relevance(normalized: str, core: str, pinyin: str | None, typed: TypedForms
         {"match": {"name_norm": {**ngram, "boost": _NGRAM_BOOST}}},
         {"match": {"former_norm": {**ngram, "boost": _FORMER_NGRAM_BOOST}}},
         {"match_phrase": {"name_norm.chars": {"query": core, "boost": _FRAGMENT_BOOST}}},
-        {
-            "bool": {
-                "should": [{"term": {"person_name_tokens": person_token(vault, NAME_GRAM, gram)}}
-                           for gram in name_grams(normalized)],
-                "minimum_should_match": _NGRAM_MINIMUM_SHOULD_MATCH,
-                "boost": _PERSON_GRAM_BOOST,
-            }
-        },
-    ]  # fmt: skip
+    ]
     if pinyin is not None:
         clauses += _pinyin_relevance(pinyin)
     elif typed.pinyin is not None:  # mixed input: the pinyin it folds to ranks like a pinyin query
@@ -437,13 +429,13 @@ def build_search_body(
     pinyin = pinyin_query_form(text) if is_pinyin_like(text) else None
 
     tiers = _code_tiers(text, vault, allow_id_lookup) + _name_tiers(normalized, core)
-    tiers += _person_tiers(normalized, vault)
-    if pinyin is not None:
-        tiers += _pinyin_tiers(pinyin, vault)
     typed = typed_forms(normalized)
-    tiers += _typed_tiers(typed, vault)
+    tiers.append(_person_tier(normalized, pinyin or typed.pinyin, vault))
+    if pinyin is not None:
+        tiers += _pinyin_tiers(pinyin)
+    tiers += _typed_tiers(typed)
 
-    relevance = _relevance(normalized, core, pinyin, typed, vault)
+    relevance = _relevance(core, pinyin, typed)
     should = [{"dis_max": {"queries": tiers, "tie_breaker": 0.0}}, *relevance]
     body: dict[str, Any] = {
         "query": {"bool": {"should": should, "minimum_should_match": 1, "filter": _filters(filter)}},

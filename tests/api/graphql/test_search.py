@@ -168,3 +168,29 @@ class TestFacetLabelsAndRegionNames:
         body = await api_server.graphql(REGION_SEARCH, {"q": "常州星辰", "r": "鼓楼区"})
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
         assert "320106" in body["errors"][0]["message"]
+
+
+ORACLE = """query($q: String!) {
+  searchSubjects(query: $q, filter: {kinds: [NATURAL_PERSON], regionCodePrefix: "320402"}) {
+    totalCount edges { score cursor highlights node { name } }
+  }
+}"""
+
+
+@pytest.mark.usefixtures("loaded")
+class TestNoNameOracle:
+    async def test_a_masked_name_cannot_be_read_one_character_at_a_time(self, api_server: ApiServer) -> None:
+        # The attack: with a filter that leaves one person (张**), search one character, or the name
+        # with one character guessed, and read the hits and scores. Nothing short of the whole name
+        # finds the person, and the whole name in hanzi or pinyin scores the same.
+        for probe in ("三", "丰", "张三", "三丰", "张丰", "张三风", "zsf", "zhangsan", "张*"):
+            body = await api_server.graphql(ORACLE, {"q": probe})
+            assert body["_status"] == 200 and "errors" not in body, body
+            assert body["data"]["searchSubjects"]["totalCount"] == 0, probe
+        scores = set()
+        for whole in ("张三丰", "張三豐", "zhangsanfeng", "Zhāng Sānfēng"):
+            body = await api_server.graphql(ORACLE, {"q": whole})
+            (edge,) = body["data"]["searchSubjects"]["edges"]
+            assert edge["node"]["name"] == "张**" and "三" not in "".join(edge["highlights"])
+            scores.add(edge["score"])
+        assert len(scores) == 1

@@ -36,6 +36,7 @@ from credit.search.query import (
     Cursor,
     SearchFilter,
     SearchInputError,
+    Tier,
     as_float32,
     decode_cursor,
     encode_cursor,
@@ -131,7 +132,7 @@ ROWS: tuple[Row, ...] = (
     Row(19, OO, make_uscc("320402", "MA1HH0019"), "常州红星投资合伙企业(有限合伙)", "320402"),
     Row(20, LP, make_uscc("320402", "MA1ABC020"), "常州ABC电子科技有限公司", "320402"),
     Row(40, NP, ZHANG_ID, "张三丰", "320402", categories=(DEBTOR,), flags=("HIGH_CONSUMPTION",)),
-    Row(41, NP, OUYANG_ID, "欧阳娜娜", "320102"),
+    Row(41, NP, OUYANG_ID, "欧阳娜娜", "320102", former=("欧阳丽娜",)),
     Row(42, NP, make_ric("320402", "19880515", "789"), "李四", "320402"),
     Row(43, NP, make_ric("320411", "20000229", "321"), "张三", "320411"),
 )  # fmt: skip
@@ -263,13 +264,34 @@ class TestNaturalPersons:
         assert (await top_ids(client, alias, "张三"))[0] == 43
 
     @pytest.mark.parametrize(
-        ("query", "expected"), [("zhangsanfeng", 40), ("zsf", 40), ("oyn n", 41), ("Ōuyáng Nàna", 41)]
+        ("query", "expected"),
+        [("zhangsanfeng", 40), ("Ōuyáng Nàna", 41), ("ouyang nana", 41), ("欧阳丽娜", 41), ("ouyanglina", 41)],
     )
-    async def test_found_by_pinyin(self, client: AsyncElasticsearch, alias: str, query: str, expected: int) -> None:
+    async def test_found_by_whole_name_in_pinyin_or_former_name(
+        self, client: AsyncElasticsearch, alias: str, query: str, expected: int
+    ) -> None:
         assert (await top_ids(client, alias, query))[0] == expected
 
-    async def test_found_by_partial_name(self, client: AsyncElasticsearch, alias: str) -> None:
-        assert 41 in await top_ids(client, alias, "欧阳娜")
+    @pytest.mark.parametrize(
+        "query", ["欧阳娜", "娜", "阳娜", "欧", "丰", "三丰", "张三风", "zsf", "oynn", "zhangsanf", "ouyang", "欧阳na"]
+    )
+    async def test_no_part_of_a_name_finds_a_person(self, client: AsyncElasticsearch, alias: str, query: str) -> None:
+        # The name oracle: with a filter that leaves one person, a hit for one character (or the initials,
+        # or a prefix of the pinyin) would say the masked name 欧阳** contains it. No part finds a person.
+        for region in ("320102", "320402"):
+            persons = SearchFilter(kinds=(NP,), region_code_prefix=region)
+            page = await search(client, alias, query, filter=persons)
+            assert page.hits == () and page.total == 0
+
+    async def test_every_person_match_scores_the_same(self, client: AsyncElasticsearch, alias: str) -> None:
+        # Which form matched (current or former name, hanzi, traditional or pinyin) is not in the score:
+        # it cannot confirm the exact characters behind a homophone or a former name.
+        scores = set()
+        for query in ("欧阳娜娜", "歐陽娜娜", "ouyangnana", "欧阳丽娜", "ouyanglina"):
+            page = await search(client, alias, query, filter=SearchFilter(kinds=(NP,)))
+            assert [hit.id for hit in page.hits] == [41]
+            scores.add(page.hits[0].score)
+        assert scores == {Tier.PERSON_NAME}
 
     async def test_traditional_name_query(self, client: AsyncElasticsearch, alias: str) -> None:
         assert (await top_ids(client, alias, "歐陽娜娜"))[0] == 41
@@ -287,6 +309,7 @@ class TestNaturalPersons:
         for row in persons:
             for text in documents + responses:
                 assert row.name not in text
+                assert all(former not in text for former in row.former)
                 assert row.code not in text
                 assert row.code[6:14] not in text  # the birth date
 
