@@ -14,7 +14,8 @@ from api.graphql.cursors import check_first, decode, encode
 from api.graphql.enums import CheckPurpose, Role
 from api.graphql.errors import BadUserInput
 from api.graphql.permissions import IsAuthenticated, needs
-from api.graphql.types import PageInfo, Subject
+from api.graphql.subject_types import Subject
+from api.graphql.types import PageInfo
 from credit.access.policy import Capability
 from credit.checks import service as checks
 from credit.checks.audit import AuditPage

@@ -14,6 +14,7 @@ from credit import clock
 from credit.access.policy import Capability, can
 from credit.access.viewer import Viewer
 from credit.platform.runtime import Runtime
+from credit.privacy.view import TextView
 
 
 @dataclass
@@ -29,6 +30,11 @@ class Context:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.runtime, self.today)
+
+    @property
+    def texts(self) -> TextView:
+        """Free text as this viewer reads it (the viewer of a websocket is set after connection_init)."""
+        return TextView(self.runtime.vault, self.viewer)
 
     @property
     def entitled(self) -> bool:

@@ -1,4 +1,6 @@
-"""GraphQL errors of the contract: each carries `extensions.code`; messages never hold personal data.
+"""GraphQL errors of the contract: each carries `extensions.code`; messages never hold personal data
+(and every message, GraphQL's own included, which may quote a literal of the document, is cleaned of
+identifiers by `credit.privacy.view.clean_message` on its way out).
 
 The services raise domain errors (`credit.errors`); `ErrorCodes` — the schema's error extension —
 gives each its code in this one place, whichever resolver it came through, and masks everything
@@ -15,6 +17,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from credit.errors import DomainError, InvalidRequest, NotAllowed, NotFoundError, ServiceUnavailable
+from credit.privacy.view import clean_message
 from credit.records.ingest import Problem
 
 INTERNAL: Final = "INTERNAL_SERVER_ERROR"
@@ -101,4 +104,5 @@ class ErrorCodes(MaskErrors):
             if isinstance(original, DomainError):
                 error.message = original.message
                 error.extensions = {**(error.extensions or {}), "code": domain_code(original)}
+            error.message = clean_message(error.message)
         return super()._process_errors(errors)

@@ -17,7 +17,8 @@ from api.graphql.context import Context
 from api.graphql.errors import BadUserInput
 from api.graphql.ids import Node, parse_global_id
 from api.graphql.repairs import CreditRepair
-from api.graphql.types import CreditRecord, Objection, Subject
+from api.graphql.subject_types import Subject
+from api.graphql.types import CreditRecord, Objection
 from credit.access.policy import may_read_record
 from credit.lifecycle import service as lifecycle
 from credit.rules.flags import in_public_disclosure

@@ -14,6 +14,7 @@ from api.graphql.enums import RecordCategory, Severity
 from api.graphql.errors import PROBLEM_CODES
 from api.graphql.permissions import IsAuthenticated, needs
 from credit.access.policy import Capability
+from credit.privacy.view import clean_message
 from credit.records import service
 from credit.records.service import MAX_RECORDS
 
@@ -101,7 +102,12 @@ class RecordMutation:
             context.runtime, context.viewer, [_line(r) for r in records], context.today
         )
         errors = [
-            RecordError(index=e.index, source_id=e.source_id, code=PROBLEM_CODES[e.problem], message=e.message)
+            RecordError(
+                index=e.index,
+                source_id=clean_message(e.source_id),
+                code=PROBLEM_CODES[e.problem],
+                message=clean_message(e.message),
+            )
             for e in result.errors
         ]
         return UpsertRecordsPayload(accepted=result.accepted, errors=errors)

@@ -13,7 +13,8 @@ from api.graphql.enums import RecordCategory, RepairStatus
 from api.graphql.errors import BadUserInput
 from api.graphql.ids import Node, global_id, id_argument
 from api.graphql.permissions import IsAuthenticated, needs
-from api.graphql.types import CreditRecord, PageInfo, Subject
+from api.graphql.subject_types import Subject
+from api.graphql.types import CreditRecord, PageInfo, text_about
 from credit.access.policy import Capability
 from credit.enums import label
 from credit.lifecycle import service
@@ -21,6 +22,7 @@ from credit.lifecycle.objections import may_read_answer
 from credit.lifecycle.repairs import Commitment
 from credit.models import CreditRecord as RecordRow
 from credit.models import CreditRepair as CreditRepairRow
+from credit.privacy.view import clean
 
 
 @strawberry.type(description="An application to end a record's public disclosure early.")
@@ -43,9 +45,12 @@ class CreditRepair(Node):
     def status_label(self) -> str:
         return label(self.row.status)
 
-    @strawberry.field
-    def statement(self) -> str:
-        return self.row.statement
+    @strawberry.field(
+        description="The applicant's statement: for the applicant, the record's deciding bodies and the credit "
+        "office; everyone else reads （不公开）."
+    )
+    async def statement(self, info: Info[Context, None]) -> str:
+        return info.context.texts.own(await self._record(info), self.row.statement)
 
     @strawberry.field
     def applied_at(self) -> dt.datetime:
@@ -92,8 +97,8 @@ class CreditRepair(Node):
         return self.row.decision_due_on
 
     @strawberry.field(description="The authority that decided, or null when the credit office did.")
-    def decided_by_authority(self) -> str | None:
-        return self.row.decided_by_authority
+    async def decided_by_authority(self, info: Info[Context, None]) -> str | None:
+        return await text_about(info, await self._record(info), self.row.decided_by_authority)
 
 
 @strawberry.type(description="A signed 信用修复承诺书.")
@@ -130,12 +135,19 @@ class PublishedCommitment:
         return self.record_row.category
 
     @strawberry.field(description="The record's deciding authority.")
-    def authority(self) -> str:
-        return self.record_row.authority
+    async def authority(self, info: Info[Context, None]) -> str:
+        return await self._public(info, self.record_row.authority)
 
-    @strawberry.field(description="The commitment, natural persons' personal data masked.")
-    def text(self) -> str:
-        return self.row.commitment_public_text or ""
+    @strawberry.field(
+        description="The commitment, personal data masked (for every reader: the published list is the same for all)."
+    )
+    async def text(self, info: Info[Context, None]) -> str:
+        return await self._public(info, self.row.commitment_public_text or "")
+
+    async def _public(self, info: Info[Context, None], text: str) -> str:
+        subject = await info.context.loaders.subject_by_id.load(self.record_row.subject_id)
+        assert subject is not None  # a foreign key guarantees it
+        return clean(info.context.runtime.vault, subject, text)
 
     @strawberry.field
     def signed_on(self) -> dt.date | None:

@@ -11,7 +11,8 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 from api.graphql.context import Context
 from api.graphql.cursors import check_first
 from api.graphql.enums import RecordCategory, SubjectKind
-from api.graphql.types import PageInfo, Subject
+from api.graphql.subject_types import Subject
+from api.graphql.types import PageInfo
 from credit.search import service
 from credit.search.query import SearchFilter
 

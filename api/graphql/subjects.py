@@ -8,7 +8,7 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.errors import BadUserInput
 from api.graphql.ids import id_argument
-from api.graphql.types import Region, Subject
+from api.graphql.subject_types import Region, Subject
 from credit.subjects import service
 
 
@@ -26,6 +26,8 @@ class SubjectQuery:
             raise BadUserInput("give exactly one of code and id")
         if code is not None:
             row = await service.subject_by_code(info.context.runtime, info.context.viewer, code)
+            if row is not None:  # its records' texts are cleaned with it: no second read
+                info.context.loaders.subject_by_id.prime(row.id, row)
         else:
             row = await info.context.loaders.subject_by_id.load(id_argument(id, "id", "Subject"))
         return Subject(row=row) if row is not None else None

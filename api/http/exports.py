@@ -43,6 +43,7 @@ from credit.disclosures.feed import FeedFilter
 from credit.enums import RecordCategory
 from credit.errors import InvalidRequest
 from credit.platform.runtime import Runtime
+from credit.privacy.view import clean_message
 
 EXPORT_COST = 1000  # about five full pages of `disclosures(first: 100)`
 ATOM_COST = 50
@@ -53,7 +54,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    body = {"errors": [{"message": clean_message(message), "extensions": {"code": code}}]}
     return Response(orjson.dumps(body), status_code=status, headers=headers, media_type="application/json")
 
 
@@ -80,7 +81,8 @@ def filter_from_query(request: Request) -> FeedFilter:
             try:
                 categories.append(RecordCategory(name))
             except ValueError:
-                raise InvalidRequest(f"categories: unknown category {name[:40]!r}") from None
+                shown = f" {name!r}" if name.isascii() and name.isidentifier() and len(name) <= 40 else ""
+                raise InvalidRequest(f"categories: unknown category{shown}") from None
     return FeedFilter.of(
         categories=categories,
         region_code_prefix=params.get("regionCodePrefix") or None,

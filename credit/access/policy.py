@@ -153,6 +153,17 @@ def require_decider(viewer: Viewer, authority: str, category: RecordCategory, ac
         raise NotAllowed(f"{action}: a {category.value} record is decided by {who} (a key bound to its authority)")
 
 
+def reads_text_in_full(viewer: Viewer, subject_id: int, authority: str, category: RecordCategory) -> bool:
+    """Whether the viewer reads the free text of a subject's record (and of its objections and repair
+    applications) as written: the subject itself, the record's deciding bodies (`may_decide`) and the
+    credit office. Everyone else reads it cleaned of personal data, and does not read what the subject
+    itself wrote (`credit.privacy.view`): 《个人信息保护法》 第二十五条 forbids publishing personal
+    information without separate consent."""
+    if viewer.role is Role.SUBJECT:
+        return viewer.subject_id is not None and viewer.subject_id == subject_id
+    return can(viewer, Capability.CREDIT_OFFICE) or may_decide(viewer, authority, category)
+
+
 def may_read_record(viewer: Viewer, subject_id: int, disclosed: bool) -> bool:
     """Whether the viewer may read a record of `subject_id` (and its objections): anyone while it is
     in public disclosure; after that, the roles that read inactive records and the subject itself."""

@@ -139,7 +139,8 @@ async def load_disclosed(
     return [(record, subject) for record, subject in rows]
 
 
-# Columns of an export row: flat, personal data as stored (masked for natural persons).
+# Columns of an export row: flat, personal data as stored (masked for natural persons), and what
+# cleaning the texts needs (the service cleans every row before it leaves: `credit.disclosures.service`).
 EXPORT_COLUMNS = (
     CreditRecord.id,
     CreditRecord.category,
@@ -160,6 +161,10 @@ EXPORT_COLUMNS = (
     Subject.name.label("subject_name"),
     Subject.code.label("subject_code"),
     Subject.region_code.label("region_code"),
+    Subject.legal_representative.label("subject_legal_representative"),
+    Subject.personal_data.label("subject_personal_data"),
+    Subject.code_index.label("subject_code_index"),
+    Subject.content_hash.label("subject_content_hash"),
 )
 
 

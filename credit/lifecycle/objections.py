@@ -30,14 +30,14 @@ from sqlalchemy.exc import IntegrityError
 
 from credit.access.policy import (
     Capability,
-    may_decide,
+    reads_text_in_full,
     require,
     require_decider,
     require_for_subject,
 )
 from credit.access.viewer import Viewer
 from credit.clock import now
-from credit.enums import ObjectionAddressee, ObjectionOutcome, ObjectionStatus, RecordStatus, Role
+from credit.enums import ObjectionAddressee, ObjectionOutcome, ObjectionStatus, RecordStatus
 from credit.errors import InvalidRequest, NotAllowed
 from credit.lifecycle import repository
 from credit.lifecycle.repository import Actor, lock_record, lock_with_record, log_change, pending_objection
@@ -212,6 +212,4 @@ async def corrections_arrived(work: UnitOfWork, record_ids: Sequence[int], actor
 def may_read_answer(viewer: Viewer, record: CreditRecord) -> bool:
     """Who reads an objection's reply and reason: the subject it concerns, its deciding bodies and the
     credit office."""
-    if viewer.role is Role.SUBJECT:
-        return viewer.subject_id == record.subject_id
-    return may_decide(viewer, record.authority, record.category) or viewer.role in (Role.REGULATOR, Role.ADMIN)
+    return reads_text_in_full(viewer, record.subject_id, record.authority, record.category)

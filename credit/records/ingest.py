@@ -21,18 +21,12 @@ from credit.lifecycle.repository import Actor
 from credit.outbox.queue import enqueue, touch_records
 from credit.outbox.work import UnitOfWork
 from credit.platform.crypto import Vault
+from credit.privacy.redactor import redactor_for
 from credit.records import repository
 from credit.records.inputs import RecordInput, SubjectInput
 from credit.rules.disclosure import disclosure_period
 from credit.rules.facts import RecordFacts
-from credit.subjects.masking import (
-    mask_address,
-    mask_id_number,
-    mask_identifiers,
-    mask_name,
-    person_replacements,
-    redact,
-)
+from credit.subjects.masking import mask_address, mask_id_number, mask_name
 
 UNKNOWN_SUBJECT = "unknown subject: no subject with this subjectCode was imported"
 
@@ -139,21 +133,21 @@ async def upsert_subjects(work: UnitOfWork, items: Sequence[SubjectInput], vault
 def text_cleaner(
     vault: Vault, kind: SubjectKind, personal_data: bytes | None, code_index: bytes
 ) -> Callable[[str], str]:
-    """How the free text of a subject's records is stored: a natural person's name, ID number, phone
-    and address masked wherever the provider wrote them (titles such as 关于将张三纳入失信被执行人名单
-    的决定书), and for every subject any ID or mobile number masked. The content hash is taken from the
-    text as submitted, so re-importing the same line still changes nothing."""
-    if kind is SubjectKind.NATURAL_PERSON and personal_data is not None:
-        secret = vault.decrypt(personal_data, context=code_index)
-        replacements = person_replacements(
-            secret.get("name"),
-            secret.get("code"),
-            secret.get("phone"),
-            secret.get("address"),
-            list(secret.get("formerNames") or ()),
-        )
-        return lambda text: redact(text, replacements)
-    return mask_identifiers
+    """How the free text of a subject's records is stored: for a natural person its name, former
+    names, address and phone masked in every writing (titles such as 关于将张三纳入失信被执行人名单的决定书,
+    also 张 三, 張三, Zhang San), and for every subject the ID numbers, phones, bank cards and e-mail
+    addresses of anyone — the redactor every reader's text goes through (`credit.privacy.redactor`).
+    The content hash is taken from the text as submitted, so re-importing the same line still changes
+    nothing."""
+    return redactor_for(
+        vault,
+        kind=kind,
+        code="",
+        legal_representative=None,
+        personal_data=personal_data,
+        code_index=code_index,
+        content_hash=None,
+    )
 
 
 def clean_content(value: Any, clean: Callable[[str], str]) -> Any:

@@ -176,3 +176,9 @@ def normalize_any_code(value: str) -> str | None:
         except InvalidIdentifier:
             continue
     return None
+
+
+def individual_business(code: str) -> bool:
+    """Whether a 统一社会信用代码 is a 个体工商户's (GB 32100-2015: registration authority 9, 工商, and
+    kind 2, 个体工商户). Its operator (经营者) is a natural person in business (《民法典》 第五十四条)."""
+    return code.strip().upper().startswith("92")

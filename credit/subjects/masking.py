@@ -1,7 +1,8 @@
 """Masking of natural persons' personal data for viewers who are not entitled to it.
 
 One module, applied by the API types from the viewer's role and by the search-document builder
-(the search index holds masked values only). Each function is total: any input gives a masked
+(the search index holds masked values only). Personal data inside free text is found and masked with
+these forms by `credit.privacy`. Each function is total: any input gives a masked
 string and never raises, so a malformed stored value cannot leak through an error path.
 """
 
@@ -65,50 +66,3 @@ def mask_address(address: str) -> str:
     match = _COUNTY_PREFIX.match(value)
     prefix = match.group(0) if match else ""
     return prefix + MASK * 4
-
-
-# Candidates for identifiers inside free text: 18-character resident ID numbers and mainland mobile
-# numbers, not inside a longer run of digits (a USCC, a licence number).
-_ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-
-
-def mask_identifiers(text: str) -> str:
-    """Free text with every valid resident ID number and every mobile number in it masked."""
-    from credit.subjects.identifiers import is_resident_id  # stdnum, loaded only when free text is masked
-
-    def id_number(match: re.Match[str]) -> str:
-        value = match.group(0)
-        return mask_id_number(value) if is_resident_id(value.upper()) else value
-
-    return _MOBILE.sub(lambda m: mask_phone(m.group(0)), _ID_CANDIDATE.sub(id_number, text))
-
-
-def redact(text: str, replacements: dict[str, str]) -> str:
-    """Free text with each known personal value (a name, an address) replaced by its masked form.
-
-    `replacements` maps clear values to masked ones; longer values are replaced first, so a name
-    inside an address never leaves part of the address behind."""
-    for clear in sorted(replacements, key=len, reverse=True):
-        if clear:
-            text = text.replace(clear, replacements[clear])
-    return mask_identifiers(text)
-
-
-def person_replacements(
-    name: str | None, id_number: str | None, phone: str | None, address: str | None, former_names: list[str]
-) -> dict[str, str]:
-    """The masked form of each of a natural person's identifying values, for `redact`."""
-    pairs: dict[str, str] = {}
-    for value, mask in (
-        (name, mask_name),
-        (id_number, mask_id_number),
-        (phone, mask_phone),
-        (address, mask_address),
-        *((former, mask_name) for former in former_names),
-    ):
-        if value and value.strip():
-            pairs[value.strip()] = mask(value)
-    if id_number:
-        pairs.setdefault(id_number.strip().lower(), mask_id_number(id_number))
-    return pairs

@@ -397,7 +397,8 @@ def region_prefix(value: str) -> str:
     if len(exact) > 1:
         listed = ", ".join(f"{m.code} {m.names.full}" for m in exact[:6])
         raise RegionNotFound(f"region {text} names several divisions ({listed}); give a code")
-    raise RegionNotFound(f"region {text} names no current division")
+    # The value is not repeated: it may be anything a caller typed, personal data included.
+    raise RegionNotFound("the region given names no current division")
 
 
 def _names_of(code: str) -> tuple[str, ...]:
