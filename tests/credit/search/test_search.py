@@ -3,7 +3,8 @@
 Fixture strategy: one osmem-server process per module (Japanese analysis off, it is not used), and
 one index per module under its own random prefix, loaded once with ~50 hand-made subjects built by
 `build_document` and read by every ranking test. Tests that change indices (alias management) use
-their own random prefix, so they never disturb the shared index or each other.
+their own random prefix, so they never disturb the shared index or each other (alias management:
+`test_index_management.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import pytest
-from elasticsearch import AsyncElasticsearch, ConflictError
+from elasticsearch import AsyncElasticsearch
 from osmem_server import OsmemServer
 from stdnum.cn import ric, uscc
 
@@ -23,13 +24,8 @@ from credit.enums import RecordCategory, SubjectKind
 from credit.platform.crypto import Vault
 from credit.platform.embedded import running_engine
 from credit.search.client import (
-    concrete_indices,
-    create_versioned_index,
-    detect_flavor,
     ensure_alias,
     make_search_client,
-    open_search_client,
-    swap_alias,
 )
 from credit.search.document import SubjectSnapshot, build_document
 from credit.search.query import (
@@ -465,50 +461,3 @@ class TestBadInput:
     async def test_long_but_allowed_query_runs(self, client: AsyncElasticsearch, alias: str) -> None:
         page = await search(client, alias, "常州星辰智能科技有限公司" * 16)  # 192 characters
         assert page.hits[0].id == 1
-
-
-class TestIndexManagement:
-    async def test_detect_flavor(self, engine: OsmemServer) -> None:
-        assert await detect_flavor(engine.url) == "opensearch"
-        es = await open_search_client(engine.url)
-        try:
-            assert (await es.info())["version"]["distribution"] == "opensearch"
-        finally:
-            await es.close()
-
-    async def test_forced_flavor(self, engine: OsmemServer) -> None:
-        es = make_search_client(engine.url, "opensearch")
-        try:
-            assert (await es.cluster.health())["status"] in {"green", "yellow"}
-        finally:
-            await es.close()
-        with pytest.raises(ValueError):
-            make_search_client(engine.url, "solr")
-
-    async def test_ensure_and_swap_alias(self, client: AsyncElasticsearch) -> None:
-        alias = f"t{uuid.uuid4().hex[:8]}_subjects"
-        first = await ensure_alias(client, alias)
-        assert first == f"{alias}_v1"
-        assert await ensure_alias(client, alias) == first
-        await client.index(index=alias, id="1", document=build_document(ROWS[0].snapshot(), VAULT), refresh=True)
-
-        second = await create_versioned_index(client, alias, "v2")
-        await client.index(index=second, id="2", document=build_document(ROWS[1].snapshot(), VAULT), refresh=True)
-        await swap_alias(client, alias, second)
-        assert await concrete_indices(client, alias) == [second]
-        assert not (await client.indices.exists(index=first)).body
-        assert [hit.id for hit in (await search(client, alias, "常州星辰")).hits] == [2]
-
-    async def test_ensure_alias_adopts_an_index_left_without_alias(self, client: AsyncElasticsearch) -> None:
-        alias = f"t{uuid.uuid4().hex[:8]}_subjects"
-        orphan = await create_versioned_index(client, alias, "v1")
-        assert await ensure_alias(client, alias) == orphan
-        assert await concrete_indices(client, alias) == [orphan]
-
-    async def test_external_versioning_ignores_older_revisions(self, client: AsyncElasticsearch) -> None:
-        alias = f"t{uuid.uuid4().hex[:8]}_subjects"
-        index = await ensure_alias(client, alias)
-        newer = build_document(ROWS[0].snapshot(), VAULT) | {"revision": 5}
-        await client.index(index=index, id="1", document=newer, version=5, version_type="external")
-        with pytest.raises(ConflictError):
-            await client.index(index=index, id="1", document=newer, version=4, version_type="external")
