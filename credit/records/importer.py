@@ -3,11 +3,17 @@
 Lines are validated one by one; consecutive valid lines of one type form a batch that is written in
 one transaction. Memory stays bounded by the batch size whatever the file size. A batch that fails
 in the database is retried line by line so one bad line cannot take good ones down with it.
+
+The import never stops on a line: whatever a line holds, it is accepted or reported with its number
+(a failure nobody foresaw is logged by type only, since its text may hold the line's data, and
+reported as the line's error), and every batch already written stays written. A UTF-8 byte order
+mark at the start of the file (as some editors write) is not part of the first line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -20,8 +26,12 @@ from credit.records.ingest import Change, Outcome, upsert_records, upsert_subjec
 from credit.records.inputs import InputError, RecordInput, SubjectInput, parse_line
 from credit.subjects.identifiers import code_warnings
 
+log = logging.getLogger("creditgraph.import")
+
 BATCH = 1000
 MAX_LINE = 1 << 20
+BOM = b"\xef\xbb\xbf"
+UNEXPECTED = "could not be imported (an unexpected error, logged); the rest of the file was imported"
 
 
 @dataclass
@@ -67,15 +77,21 @@ class Importer:
     async def run(self, lines: Iterable[bytes]) -> ImportSummary:
         for number, raw in enumerate(lines, start=1):
             self.summary.lines = number
+            if number == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM) :]
             if not raw.strip():
                 continue
             if len(raw) > MAX_LINE:
                 self.summary.rejected.append((number, f"line longer than {MAX_LINE} bytes"))
                 continue
             try:
-                item = parse_line(raw)
+                item = parse_line(raw, today=self._today)
             except InputError as exc:
                 self.summary.rejected.append((number, str(exc)))
+                continue
+            except Exception as exc:  # never stop the file on one line
+                log.error("line %d could not be read: %s", number, type(exc).__name__)
+                self.summary.rejected.append((number, UNEXPECTED))
                 continue
             if isinstance(item, SubjectInput):
                 self.summary.warnings += [(number, warning) for warning in code_warnings(item.kind, item.code)]
@@ -116,7 +132,9 @@ class Importer:
             return
         try:
             outcomes = [(batch, await self._write([item for _, item in batch]))]
-        except DBAPIError:
+        except OSError:  # the database is unreachable: no line is to blame
+            raise
+        except Exception:  # a database refusal or a failure nobody foresaw: find the line, keep the rest
             outcomes = []
             for entry in batch:
                 try:
@@ -124,6 +142,11 @@ class Importer:
                 except DBAPIError as exc:
                     reason = f"rejected by the database ({type(exc.orig).__name__})"
                     self.summary.rejected.append((entry[0], reason))
+                except OSError:
+                    raise
+                except Exception as exc:
+                    log.error("line %d could not be stored: %s", entry[0], type(exc).__name__)
+                    self.summary.rejected.append((entry[0], UNEXPECTED))
         for entries, outcome in outcomes:
             for (number, _), result in zip(entries, outcome.results, strict=True):
                 if result is Change.CREATED:

@@ -1,32 +1,119 @@
 """Validated input of the NDJSON import and of `upsertRecords` (CONTRACT.md), one model per line type.
 
 Messages name the field and the rule broken, never the offending value (it may be personal data).
+Both paths share every rule here: text without controls, bidi overrides or nothing visible
+(`credit.text`), dates within bounds (`credit.rules.terms`; the day to judge by comes in the
+validation context as `today`, else China's day), and a `content` object bounded in depth, size and
+number range (`content_problem`), so what is accepted can always be hashed, stored, cached and sent.
+A line is parsed once more with `json` to refuse duplicate keys, which pydantic silently collapses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+import orjson
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from credit.enums import RecordCategory, Severity, SubjectKind
+from credit import clock
+from credit.enums import RecordCategory, RecordStatus, Severity, SubjectKind
+from credit.rules.facts import RecordFacts
 from credit.rules.listings import term_problem
+from credit.rules.terms import decision_date_problem, validity_problem
 from credit.rules.vocabulary import check_content
 from credit.subjects.identifiers import InvalidIdentifier, normalize_any_code, normalize_code
+from credit.text import text_problem
 
 _REGION = re.compile(r"^\d{6}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+
+#: `content` nests at most this many objects and arrays (the object itself is level 1). The rules
+#: read keys at level 1; deeper structure is the provider's, and unbounded nesting breaks every
+#: reader that recurses (JSON encoders stop at a few hundred levels).
+MAX_CONTENT_DEPTH = 8
+#: `content` is at most this many bytes as compact UTF-8 JSON: it is cached with its subject's profile
+#: and sent with every record, so one record cannot make a subject's every read heavy.
+MAX_CONTENT_BYTES = 32 * 1024
+#: Integers in `content` are within ±(2**53 - 1): every JSON reader (JavaScript's numbers, the
+#: encoders used for hashing and caching, 64-bit at most) reads them exactly. Send larger ones as strings.
+MAX_CONTENT_INTEGER = 2**53 - 1
 
 
 def _clean_text(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("contains control characters")
     stripped = value.strip()
     if not stripped:
         raise ValueError("must not be empty")
+    problem = text_problem(stripped)
+    if problem is not None:
+        raise ValueError(problem)
     return stripped
+
+
+def _string_problem(value: str) -> str | None:
+    if _CONTROL.search(value):
+        return "contains control characters"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode (a lone surrogate)"
+    problem = text_problem(value)
+    return problem if problem is not None and "visible" not in problem else None
+
+
+def content_problem(content: dict[str, Any]) -> str | None:
+    """Why `content` may not be stored (None when it may): too deep, too large, an integer out of
+    range, NaN or infinity, or a string or key with controls. Iterative, so no input can exhaust
+    the stack."""
+    stack: list[tuple[object, int]] = [(content, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_CONTENT_DEPTH:
+                return f"nested deeper than {MAX_CONTENT_DEPTH} levels"
+            if isinstance(item, dict):
+                for key, value in item.items():
+                    if (problem := _string_problem(str(key))) is not None:
+                        return f"a key {problem}"
+                    stack.append((value, depth + 1))
+            else:
+                stack.extend((value, depth + 1) for value in item)
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int):
+            if abs(item) > MAX_CONTENT_INTEGER:
+                return f"an integer is outside ±{MAX_CONTENT_INTEGER} (2^53 - 1); send larger numbers as strings"
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return "a number is NaN or infinite"
+        elif isinstance(item, str):
+            if (problem := _string_problem(item)) is not None:
+                return f"a string {problem}"
+        else:
+            return "holds a value that is not JSON"
+    size = len(orjson.dumps(content))
+    if size > MAX_CONTENT_BYTES:
+        return f"{size} bytes as JSON, more than {MAX_CONTENT_BYTES}"
+    return None
+
+
+def _today(info: ValidationInfo) -> dt.date:
+    context = info.context if isinstance(info.context, dict) else {}
+    today = context.get("today")
+    return today if isinstance(today, dt.date) else clock.today()
 
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
@@ -69,6 +156,14 @@ class SubjectInput(_Line):
         if value is not None and not _REGION.match(value):
             raise ValueError("must be a 6-digit administrative division code")
         return value
+
+    @model_validator(mode="after")
+    def _registered(self, info: ValidationInfo) -> SubjectInput:
+        if self.registered_on is not None:
+            problem = decision_date_problem("registeredOn", self.registered_on, _today(info))
+            if problem is not None:
+                raise ValueError(problem)
+        return self
 
     @model_validator(mode="after")
     def _code_for_kind(self) -> SubjectInput:
@@ -115,8 +210,23 @@ class RecordInput(_Line):
             raise ValueError("is neither a valid 统一社会信用代码 nor a valid resident ID number")
         return canonical
 
+    @field_validator("content")
+    @classmethod
+    def _bounded_content(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and (problem := content_problem(value)) is not None:
+            raise ValueError(problem)
+        return value
+
     @model_validator(mode="after")
-    def _dates(self) -> RecordInput:
+    def _dates(self, info: ValidationInfo) -> RecordInput:
+        today = _today(info)
+        for name, value in (
+            ("decidedOn", self.decided_on),
+            ("publishedOn", self.published_on),
+            ("deletedOn", self.deleted_on),
+        ):
+            if value is not None and (problem := decision_date_problem(name, value, today)) is not None:
+                raise ValueError(problem)
         if self.published_on is not None and self.published_on < self.decided_on:
             raise ValueError("publishedOn is before decidedOn")
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
@@ -124,7 +234,25 @@ class RecordInput(_Line):
         if self.severity is not None and self.category is not RecordCategory.ADMINISTRATIVE_PENALTY:
             raise ValueError("severity applies to ADMINISTRATIVE_PENALTY records only")
         self._court_listing()
+        if self.category is not RecordCategory.DISHONEST_JUDGMENT_DEBTOR and (
+            problem := validity_problem(self._facts())
+        ):
+            raise ValueError(problem)
         return self
+
+    def _facts(self) -> RecordFacts:
+        return RecordFacts(
+            id=0,
+            category=self.category,
+            status=RecordStatus.ACTIVE,
+            decided_on=self.decided_on,
+            published_on=self.published_on or self.decided_on,
+            severity=self.severity,
+            list_name=self.list_name,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            content=self.content,
+        )
 
     def _court_listing(self) -> None:
         court = self.category is RecordCategory.DISHONEST_JUDGMENT_DEBTOR
@@ -163,23 +291,62 @@ def describe(exc: ValidationError) -> str:
         loc = ".".join(path)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "json_invalid":
-            return "malformed JSON"
+            return "malformed JSON: nested too deeply" if "recursion" in err["msg"] else "malformed JSON"
         if err["type"] == "union_tag_invalid" or err["type"] == "union_tag_not_found":
             return 'type must be "subject" or "record"'
         parts.append(f"{loc}: {msg}" if loc else msg)
     return "; ".join(parts)
 
 
-def parse_line(raw: bytes | str) -> SubjectInput | RecordInput:
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(name)
+
+
+def _check_json(raw: bytes | str) -> None:
+    """Refuse what pydantic's parser accepts silently: a key twice in one object (the last one would
+    win, so a line could say two things), and text that is not UTF-8."""
     try:
-        return _LINE.validate_json(raw)
+        json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
+    except _DuplicateKey as exc:
+        key = str(exc.args[0])
+        # A field name is shown; any other key (it may be personal data) is not.
+        shown = f'"{key}"' if _FIELD_NAME.match(key) else "a key"
+        raise InputError(f"duplicate key: {shown} appears twice in one object") from None
+    except UnicodeDecodeError:
+        raise InputError("not valid UTF-8") from None
+    except RecursionError:
+        raise InputError("malformed JSON: nested too deeply") from None
+    except ValueError:
+        raise InputError("malformed JSON") from None
+
+
+def parse_line(raw: bytes | str, *, today: dt.date | None = None) -> SubjectInput | RecordInput:
+    """One NDJSON line, judged on `today` (China's day by default)."""
+    _check_json(raw)
+    try:
+        return _LINE.validate_json(raw, context={"today": today or clock.today()})
     except ValidationError as exc:
         raise InputError(describe(exc)) from None
 
 
-def parse_record(data: dict[str, Any]) -> RecordInput:
+def parse_record(data: dict[str, Any], *, today: dt.date | None = None) -> RecordInput:
     """A record from an already-decoded object (GraphQL input), with the same rules as the import."""
     try:
-        return RecordInput.model_validate({**data, "type": "record"}, strict=False)
+        return RecordInput.model_validate(
+            {**data, "type": "record"}, strict=False, context={"today": today or clock.today()}
+        )
     except ValidationError as exc:
         raise InputError(describe(exc)) from None

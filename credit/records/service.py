@@ -41,15 +41,18 @@ class SubmitResult:
     errors: list[ItemError]
 
 
-def validate_batch(items: Sequence[Mapping[str, Any]]) -> tuple[list[tuple[int, RecordInput]], list[ItemError]]:
-    """The valid items with their positions, and an error for each invalid or repeated one."""
+def validate_batch(
+    items: Sequence[Mapping[str, Any]], today: dt.date | None = None
+) -> tuple[list[tuple[int, RecordInput]], list[ItemError]]:
+    """The valid items with their positions, and an error for each invalid or repeated one, judged
+    on `today` (China's day by default)."""
     valid: list[tuple[int, RecordInput]] = []
     errors: list[ItemError] = []
     seen: dict[tuple[str, str], int] = {}
     for index, item in enumerate(items):
         source_id = str(item.get("sourceId", ""))
         try:
-            line = parse_record(dict(item))
+            line = parse_record(dict(item), today=today)
         except InputError as exc:
             errors.append(ItemError(index, source_id, Problem.INVALID, str(exc)))
             continue
@@ -70,7 +73,7 @@ async def submit_records(
     require(viewer, Capability.SUBMIT_RECORDS, "upsertRecords")
     if len(items) > MAX_RECORDS:
         raise InvalidRequest(f"at most {MAX_RECORDS} records per call; split the batch")
-    valid, errors = validate_batch(items)
+    valid, errors = validate_batch(items, today)
     accepted = 0
     if valid:
         async with unit_of_work(runtime) as work:

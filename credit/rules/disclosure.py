@@ -38,6 +38,7 @@ Version file format (keys starting with "_" are comments and are ignored)::
                   "minimum": {"years": 0, "months": 3} | null,
                   "maximum": {"years": 3} | null,      # null: open-ended unless valid_until
                   "valid_until": "REPLACES" | "CAPS",
+                  "longest_term": {"years": 3} | null, # the longest validity a record may state
                   "source": {"document": "…", "article": "第…条" | null, "verify": "…" | null}}, …]}
 
 Within a version, rows are tried in order and the first match wins; each category the version
@@ -142,6 +143,9 @@ class PeriodRule(BaseModel):
     minimum: Duration | None = None
     maximum: Duration | None = None
     valid_until: ValidUntilRule
+    #: The longest validity a record may state: `validUntil` (and `validFrom`) no later than this
+    #: after the anchor; null: no bound from this row (`credit.rules.terms`).
+    longest_term: Duration | None = None
     source: Source
 
     @model_validator(mode="after")

@@ -12,11 +12,19 @@ A request that read PostgreSQL just before a change and writes the cache just af
 invalidated it would leave a stale entry. To rule that out, every entry carries the subject's
 revision, and the indexer publishes the revision it indexed under `profile:<id>:rev`: an entry
 older than that stamp is a miss. A fill sets the stamp only where none exists.
+
+A record's `content` is cached as a JSON text of its own, so its nesting does not add to the
+entry's: the import bounds `content` (`credit.records.inputs.MAX_CONTENT_DEPTH`), but a record
+stored before that bound, nested a few hundred levels, made orjson refuse the whole entry and left
+its subject uncacheable (issue 18, finding 11). Such a content is written by the standard library's
+encoder when orjson refuses it; one too deep for both keeps, in the cache, only what the rules read
+(its first-level keys with scalar or flat-list values), and a warning is logged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -34,7 +42,7 @@ from credit.subjects.repository import Profile, read_profiles
 log = logging.getLogger("creditgraph.cache")
 
 TTL_SECONDS = 300
-_FORMAT = 1
+_FORMAT = 2  # 2: records' content as JSON text of its own
 
 
 class RoleClass(StrEnum):
@@ -92,12 +100,51 @@ def _load_row(model: type[Any], data: dict[str, Any]) -> Any:
     return model(**values)
 
 
+def _shallow(content: dict[str, Any]) -> dict[str, Any]:
+    """What the rules read of a content (`credit.rules.facts`): first-level scalars and flat lists."""
+    scalar = (str, int, float, bool, type(None))
+    return {
+        key: value
+        for key, value in content.items()
+        if isinstance(value, scalar) or (isinstance(value, list) and all(isinstance(v, scalar) for v in value))
+    }
+
+
+def _content_text(content: Any) -> str | None:
+    if content is None:
+        return None
+    try:
+        return orjson.dumps(content).decode()
+    except (TypeError, ValueError):  # orjson stops at 255 levels (and at integers over 64 bits)
+        pass
+    try:
+        return json.dumps(content, ensure_ascii=False, allow_nan=False)
+    except (RecursionError, TypeError, ValueError):
+        log.warning("profile cache: a record's content is too deep to cache; caching what the rules read")
+        return orjson.dumps(_shallow(content) if isinstance(content, dict) else None).decode()
+
+
+def _load_content(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # deeper than orjson reads: written by the standard library
+        return json.loads(text)
+
+
+def _dump_record(record: CreditRecord) -> dict[str, Any]:
+    row = _dump_row(record, _RECORD)
+    row["content"] = _content_text(row["content"])
+    return row
+
+
 def encode(profile: Profile) -> bytes:
     return orjson.dumps(
         {
             "v": _FORMAT,
             "subject": _dump_row(profile.subject, _SUBJECT),
-            "records": [_dump_row(r, _RECORD) for r in profile.records],
+            "records": [_dump_record(r) for r in profile.records],
             "objections": [_dump_row(o, _OBJECTION) for items in profile.objections.values() for o in items],
         }
     )
@@ -113,7 +160,7 @@ def decode(blob: bytes) -> Profile | None:
         objections[objection.record_id].append(objection)
     return Profile(
         subject=_load_row(Subject, data["subject"]),
-        records=[_load_row(CreditRecord, r) for r in data["records"]],
+        records=[_load_row(CreditRecord, r | {"content": _load_content(r["content"])}) for r in data["records"]],
         objections=dict(objections),
     )
 

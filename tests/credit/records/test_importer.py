@@ -3,6 +3,7 @@ revisions and outbox rows, through the same service the CLI uses."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 import subprocess
@@ -181,3 +182,106 @@ def test_cli_prints_warnings_and_exits_zero(settings: Settings, tmp_path: Path, 
     assert "line 1: warning: resident ID number: its address code was abolished" in result.stdout
     assert "1 with warnings" in result.stdout
     assert "412723200501010010" not in result.stdout
+
+
+def hostile_file() -> tuple[list[bytes], dict[int, str]]:
+    """A file with a BOM, good lines and, between them, the bad values of issue 18 (findings 8, 10,
+    11); the refused line numbers with the start of their reasons."""
+    from credit import clock
+
+    company = {"type": "subject", "kind": "LEGAL_PERSON", "code": "91110000600037341L", "name": "常州某某科技有限公司"}
+    record = {
+        "type": "record",
+        "authority": "常州市市场监督管理局",
+        "subjectCode": "91110000600037341L",
+        "category": "ADMINISTRATIVE_PENALTY",
+        "title": "行政处罚决定书",
+        "decidedOn": (clock.today() - dt.timedelta(days=30)).isoformat(),
+    }
+    deep: dict[str, object] = {"leaf": 1}
+    for _ in range(199):
+        deep = {"a": deep}
+    lines = [
+        b"\xef\xbb\xbf" + orjson.dumps(company),
+        orjson.dumps(record | {"sourceId": "ok-1"}),
+        orjson.dumps(record | {"sourceId": "bad-int"})[:-1] + b',"content":{"n":1' + b"0" * 30 + b"}}",
+        orjson.dumps(record | {"sourceId": "bad-date", "decidedOn": "9999-12-31"}),
+        orjson.dumps(record | {"sourceId": "ok-2"}),
+        orjson.dumps(record | {"sourceId": "dup"})[:-1] + b',"title":"again"}',
+        orjson.dumps(record | {"sourceId": "bl", "category": "BLACK_LIST", "validUntil": "2100-01-01"}),
+        orjson.dumps(record | {"sourceId": "old", "decidedOn": "1900-01-01"}),
+        orjson.dumps(record | {"sourceId": "rtl", "title": "\u202e\u200b"}),
+        orjson.dumps(record | {"sourceId": "deep", "content": deep}),
+        orjson.dumps(record | {"sourceId": "ok-3"}),
+    ]
+    refused = {
+        3: "content: an integer is outside",
+        4: "decidedOn: in the future",
+        6: 'duplicate key: "title"',
+        7: "validUntil: a BLACK_LIST record's stated validity is at most 3 years",
+        8: "decidedOn: before 1949-10-01",
+        9: "title: contains bidirectional",
+        10: "malformed JSON: nested too deeply",
+    }
+    return lines, refused
+
+
+async def test_bad_values_are_line_errors_and_the_rest_is_kept(clean_db: Runtime) -> None:
+    """Issue 18, finding 8: before, `"n": 10**30` stopped the import with a traceback, dropping the
+    batch and the rest of the file."""
+    lines, refused = hostile_file()
+    summary = await Importer(clean_db).run(lines)
+    assert [n for n, _ in summary.rejected] == sorted(refused)
+    for number, reason in summary.rejected:
+        assert reason.startswith(refused[number]), (number, reason)
+    assert summary.created == 4  # the subject (behind its BOM) and ok-1, ok-2, ok-3
+    async with clean_db.sessions() as session:
+        ids = set((await session.scalars(select(CreditRecord.source_id))).all())
+    assert ids == {"ok-1", "ok-2", "ok-3"}
+
+
+async def test_a_failure_nobody_foresaw_costs_one_line(clean_db: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fault injected on purpose: the write of one line raises something that is not a database
+    error. That line is reported; the lines before and after it are stored."""
+    from credit.records import importer as module
+    from credit.records.ingest import upsert_records as real
+
+    lines, _ = hostile_file()
+    good = [lines[0], lines[1], lines[4], lines[10]]
+
+    async def flaky(work: object, items: list[object], *args: object, **kwargs: object) -> object:
+        if any(getattr(item, "source_id", "") == "ok-2" for item in items):
+            raise TypeError("boom")
+        return await real(work, items, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "upsert_records", flaky)
+    summary = await Importer(clean_db).run(good)
+    assert summary.rejected == [(3, module.UNEXPECTED)]
+    assert summary.created == 3
+
+
+def test_cli_reports_bad_values_by_line_without_a_traceback(
+    settings: Settings, tmp_path: Path, runtime: Runtime
+) -> None:
+    lines, refused = hostile_file()
+    path = tmp_path / "hostile.ndjson"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url or "",
+        "CREDITGRAPH_HOME": str(settings.creditgraph_home),
+        "CREDITGRAPH_SECRET_KEY": "test-secret-key-not-for-production",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "creditgraph.cli", "import", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    assert result.returncode == 1, result.stderr
+    for number, reason in refused.items():
+        assert f"line {number}: {reason}" in result.stdout
+    assert "line 1:" not in result.stdout  # the BOM is not part of the first line
+    assert f"rejected {len(refused)}" in result.stdout

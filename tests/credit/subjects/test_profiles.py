@@ -191,3 +191,33 @@ async def test_a_page_of_100_costs_what_a_page_of_1_costs(clean_db: Runtime, api
         assert len(body["data"]["searchSubjects"]["edges"]) == first
         costs[first] = len(statements)
     assert costs[1] == costs[100], costs
+
+
+def nested(levels: int) -> dict[str, object]:
+    content: dict[str, object] = {"leaf": 1}
+    for _ in range(levels - 1):
+        content = {"a": content}
+    return content
+
+
+class TestDeepContent:
+    """Issue 18, finding 11: a record whose content nests a few hundred levels (stored before the
+    import bounded `content`) must not break its subject's profile cache. orjson refuses more than
+    255 levels, so with 300 the entry was never written and every read went to PostgreSQL."""
+
+    async def test_a_deeply_nested_content_is_cached_and_served(self, clean_db: Runtime, api_server: ApiServer) -> None:
+        await load(clean_db, [subject_line(COMPANY, "常州天宁环保科技有限公司"), *record_lines(COMPANY, 2)])
+        async with clean_db.sessions.begin() as session:
+            await session.execute(update(CreditRecord).values(content=nested(300)).where(CreditRecord.id == 1))
+        broker = MemoryBroker()
+        store = ProfileStore(clean_db.sessions, broker)
+        today = clock.today()
+        first = (await store.load([1], RoleClass.ENTITLED, today))[1]
+        assert len(first.records) == 2
+        blob = (await broker.get_many([cache_key(1, RoleClass.ENTITLED)]))[0]
+        assert blob is not None, "the profile was not cached"
+        with counting(clean_db) as statements:
+            second = (await store.load([1], RoleClass.ENTITLED, today))[1]
+        assert statements == []  # served from the cache
+        deep = next(r for r in second.records if r.id == 1)
+        assert deep.content == nested(300)
