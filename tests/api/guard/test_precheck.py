@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
-from graphql import parse
+from graphql import DocumentNode, parse
 
 from api.guard.complexity import count_tokens
 from api.guard.precheck import (
@@ -56,8 +57,16 @@ class TestDocumentReader:
             reader(max_tokens=10**6, max_length=10**6, max_seconds=-1.0).read_now("{ " + "a " * 1000 + "}")
 
     async def test_a_long_document_is_read_in_a_thread(self) -> None:
-        document = "{ a(x: " + '"' + "x" * 20_000 + '"' + ") }"
-        assert (await reader(max_length=10**6).read(document)).definitions
+        threads: list[str] = []
+
+        def parse_where(document: str) -> DocumentNode:
+            threads.append(threading.current_thread().name)
+            return parse(document)
+
+        long_reader = reader(max_length=10**6, parse=parse_where)
+        assert (await long_reader.read("{ a(x: " + '"' + "x" * 20_000 + '"' + ") }")).definitions
+        assert (await long_reader.read("{ a }")).definitions
+        assert threads[0] != threading.main_thread().name and threads[1] == threading.main_thread().name
 
 
 class TestLiteralProblem:

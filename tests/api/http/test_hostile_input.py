@@ -269,7 +269,7 @@ class TestQuadraticTokenizer:
             assert answer.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
             assert "longer than" in answer.json()["errors"][0]["message"]
         assert time.monotonic() - started < 5
-        assert latencies and max(latencies) < 2, latencies
+        assert latencies and max(latencies) < 3, latencies
 
     def test_under_a_raised_length_cap_the_tokens_are_counted_in_linear_time_off_the_loop(
         self, settings: Settings
@@ -282,5 +282,5 @@ class TestQuadraticTokenizer:
             for answer in answers:
                 assert answer.status_code == 200
                 assert answer.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
-            assert time.monotonic() - started < 6
-            assert latencies and max(latencies) < 2, latencies
+            assert time.monotonic() - started < 10
+            assert latencies and max(latencies) < 3, latencies
