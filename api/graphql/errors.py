@@ -84,12 +84,18 @@ def domain_code(exc: DomainError) -> str:
     return BAD_USER_INPUT
 
 
+def is_variable_error(error: GraphQLError) -> bool:
+    """A variable's value that graphql-core could not coerce to its type (a wrong type, an unknown enum
+    value, an impossible date): a request error without a path, wrapping the type's own GraphQLError."""
+    return error.path is None and isinstance(error.original_error, GraphQLError)
+
+
 def is_expected(error: GraphQLError) -> bool:
     """Errors the client may see as they are: ours, the services' refusals, and GraphQL's own."""
     original = error.original_error
     if original is None:
         return True  # parse and validation errors describe the document, not the server
-    return isinstance(original, ApiError | DomainError)
+    return isinstance(original, ApiError | DomainError) or is_variable_error(error)
 
 
 class ErrorCodes(MaskErrors):
@@ -104,5 +110,8 @@ class ErrorCodes(MaskErrors):
             if isinstance(original, DomainError):
                 error.message = original.message
                 error.extensions = {**(error.extensions or {}), "code": domain_code(original)}
+            elif is_variable_error(error) and not (error.extensions or {}).get("code"):
+                # "Variable '$d' got invalid value … at 'd[3].decidedOn'; …": names the variable and where.
+                error.extensions = {**(error.extensions or {}), "code": BAD_USER_INPUT}
             error.message = clean_message(error.message)
         return super()._process_errors(errors)

@@ -46,11 +46,10 @@ def id_argument(value: object, name: str, type_name: str) -> int:
     plain number. BAD_USER_INPUT naming the argument for anything else; NOT_FOUND for another type's
     global id (a CreditRecord's id given as a Subject's says so, instead of finding nothing)."""
     text = str(value).strip()
-    if text.isdigit():
-        number = int(text)
-        if 1 <= number < _MAX_ID:
-            return number
-        raise BadUserInput(f"{name} is not a valid id")
+    if text.isdigit():  # also "²" and 5,000 digits, which int() refuses: only ASCII, at most 19 digits
+        if not text.isascii() or len(text) > 19 or not 1 <= (number := int(text)) < _MAX_ID:
+            raise BadUserInput(f"{name} is not a valid id")
+        return number
     parsed = parse_global_id(text)
     if parsed is None:
         raise BadUserInput(f"{name} is not a valid id")

@@ -4,9 +4,11 @@
 QueryDepthLimiter, MaxAliasesLimiter, ParserCache and ValidationCache, so that each refusal carries
 the contract's code and costs as little as possible:
 
-1. count the tokens (a regular expression, before the much slower lexer) and parse (cached): a
-   document with too many tokens or nested too deeply is refused with QUERY_TOO_COMPLEX, other
-   syntax errors with GRAPHQL_PARSE_FAILED;
+1. read the document (`api.guard.precheck`): its length, then its tokens (one linear pass of a
+   regular expression, with a time cap, before the much slower lexer), then parse it (cached), a long
+   document in a worker thread: a document too long, with too many tokens or nested too deeply is
+   refused with QUERY_TOO_COMPLEX, other syntax errors with GRAPHQL_PARSE_FAILED; then its literals
+   and the variables (numbers too long, NUL, lone surrogates, nesting): BAD_USER_INPUT naming them;
 2. measure the operation (`api.guard.complexity`): depth, aliases, fields, operations per document and
    cost, QUERY_TOO_COMPLEX past a limit; `first` outside 1 … 100 is BAD_USER_INPUT;
 3. charge its cost to the request's budget, the key's or for an anonymous request the address's
@@ -40,7 +42,8 @@ from strawberry.utils.logging import StrawberryLogger
 from api.graphql.context import Context
 from api.graphql.errors import BadUserInput, QueryTooComplex, RateLimited, is_expected
 from api.guard.admission import Admission
-from api.guard.complexity import BadPageSize, Limits, TooComplex, analyze, count_tokens
+from api.guard.complexity import BadPageSize, Limits, TooComplex, analyze
+from api.guard.precheck import DocumentReader, DocumentRefused, literal_problem, variables_problem
 from api.guard.ratelimit import RateLimiter
 from credit.platform.config import Settings
 
@@ -68,6 +71,12 @@ class GuardPolicy:
             functools.partial(parse, max_tokens=self.max_tokens)
         )
         self.validate: Validate = functools.lru_cache(maxsize=cache_size)(validate_document)
+        self.reader = DocumentReader(
+            max_length=settings.max_query_length,
+            max_tokens=self.max_tokens,
+            max_seconds=settings.max_query_check_seconds,
+            parse=self.parse,
+        )
 
 
 def refused_parse(error: Exception) -> GraphQLError:
@@ -143,16 +152,11 @@ class QueryGuard(SchemaExtension):
     async def on_parse(self) -> AsyncIterator[None]:
         context = self.execution_context
         if context.graphql_document is None and context.query:
-            limit = self.policy.max_tokens
-            if count_tokens(context.query, limit + 1) > limit:
-                retry = await self._charge(None)
-                raise (
-                    self._rate_limited(retry)
-                    if retry
-                    else QueryTooComplex(f"the document has more than {limit} tokens")
-                )
             try:
-                context.graphql_document = self.policy.parse(context.query)
+                context.graphql_document = await self.policy.reader.read(context.query)
+            except DocumentRefused as exc:
+                retry = await self._charge(None)
+                raise self._rate_limited(retry) if retry else QueryTooComplex(exc.message) from None
             except (GraphQLError, RecursionError) as exc:
                 retry = await self._charge(None)
                 raise self._rate_limited(retry) if retry else refused_parse(exc) from None
@@ -167,6 +171,10 @@ class QueryGuard(SchemaExtension):
         document = context.graphql_document
         assert document is not None
         schema = context.schema._schema
+        if (problem := literal_problem(document) or variables_problem(context.variables)) is not None:
+            retry = await self._charge(None)
+            refusal = BadUserInput(problem.message, **{problem.kind: problem.where})
+            return [self._rate_limited(retry) if retry else refusal]
         try:
             analysis = analyze(schema, document, context.operation_name, context.variables, self.policy.limits)
         except TooComplex as exc:

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from typing import Any
 
 import orjson
-from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
+from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -75,6 +75,17 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson: strict UTF-8, no lone surrogates, nesting bounded (1,024), numbers within 64 bits or a
+        double; anything else is a JSONDecodeError, which `parse_json` answers 400 BAD_REQUEST."""
+        return orjson.loads(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return self.decode_json(data)
+        except orjson.JSONDecodeError as exc:
+            raise HTTPException(400, f"the request is not valid JSON: {exc}") from None
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql_page()  # the page with its assets inside the package (api/http/tooling.py)

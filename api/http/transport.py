@@ -4,6 +4,7 @@ timeout, and GraphQL over HTTP conformance (docs/graphql-http.md).
 Before GraphQL, after the address's penalty box (`api.guard.admission`):
 - a body over `max_request_bytes` (413) or a query string over it (414): QUERY_TOO_COMPLEX;
 - a JSON array body (a batch): 400 BAD_REQUEST; batching is off, one operation per request;
+- a JSON body that is not an object (`null`, `42`, a string): 400 BAD_REQUEST;
 then authentication and the key's penalty box (`api.guard.admission` again).
 
 Around GraphQL: `request_timeout_seconds` (503 TIMEOUT), strawberry's HTTP errors (wrong method,
@@ -101,15 +102,18 @@ class GraphQLTransport:
         body = await self._read_body(request)
         if body is None:
             return Refused(413, "QUERY_TOO_COMPLEX", f"the request body is larger than {self.max_bytes} bytes")
-        if body.lstrip()[:1] == b"[":
+        start = body.lstrip()[:1]
+        if start == b"[":
             message = "batched requests are not supported: send one operation per request"
             return Refused(400, "BAD_REQUEST", message)
+        if start != b"{" and "json" in request.headers.get("content-type", "").lower():
+            return Refused(400, "BAD_REQUEST", "the request body must be a JSON object (one operation)")
         return None
 
     async def _read_body(self, request: Request) -> bytes | None:
         """The body, read at most `max_bytes` far (None beyond); kept for strawberry to read again."""
         length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.max_bytes:
+        if length.isascii() and length.isdigit() and (len(length) > 18 or int(length) > self.max_bytes):
             return None
         chunks: list[bytes] = []
         size = 0

@@ -18,6 +18,7 @@ from credit.subjects.regions import RegionNotFound, region_prefix
 DISCLOSED_STATUSES = (RecordStatus.ACTIVE, RecordStatus.UNDER_OBJECTION)
 _REGION_PREFIX = re.compile(r"\d{1,6}")
 MAX_AUTHORITY = 200
+_UNSTORABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,8 @@ class FeedFilter:
         exact = authority.strip() if authority is not None else None
         if exact is not None and (not exact or len(exact) > MAX_AUTHORITY):
             raise InvalidRequest(f"authority must be 1 to {MAX_AUTHORITY} characters")
+        if exact is not None and _UNSTORABLE.search(exact):  # PostgreSQL refuses NUL: it was a 500 (issue 18)
+            raise InvalidRequest("authority must not contain control characters or lone surrogates")
         if published_from is not None and published_to is not None and published_from > published_to:
             raise InvalidRequest("publishedFrom is after publishedTo")
         return cls(

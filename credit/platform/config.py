@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     max_query_cost: int = 3000
     max_operations_per_document: int = 5
     max_request_bytes: int = 1_000_000
+    # The GraphQL document itself (variables excluded): characters, and the time its tokens may take to
+    # count before it is parsed (api/guard/precheck.py).
+    max_query_length: int = 100_000
+    max_query_check_seconds: float = 1.0
     request_timeout_seconds: float = 15.0
     rate_limit_window_seconds: int = 60
     rate_limit_cost_per_key: int = 30_000

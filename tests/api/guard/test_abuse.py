@@ -70,10 +70,11 @@ CORPUS: list[tuple[str, Any, int, str]] = [
     ("100 aliases", aliases(100, "__typename"), 200, "QUERY_TOO_COMPLEX"),
     ("huge token count", {"query": "{ " + "__typename " * 20_000 + "}"}, 200, "QUERY_TOO_COMPLEX"),
     ("huge body", {"query": "{ __typename }", "variables": {"x": "x" * 2_000_000}}, 413, "QUERY_TOO_COMPLEX"),
-    ("huge name", {"query": "{ " + "a" * 200_000 + " }"}, 200, "GRAPHQL_VALIDATION_FAILED"),
+    ("huge name", {"query": "{ " + "a" * 90_000 + " }"}, 200, "GRAPHQL_VALIDATION_FAILED"),
+    ("document past max_query_length", {"query": "{ " + "a" * 200_000 + " }"}, 200, "QUERY_TOO_COMPLEX"),
     (
         "huge string",
-        {"query": '{ searchSubjects(query: "' + "常" * 200_000 + '") { totalCount } }'},
+        {"query": '{ searchSubjects(query: "' + "常" * 90_000 + '") { totalCount } }'},
         200,
         "BAD_USER_INPUT",
     ),
