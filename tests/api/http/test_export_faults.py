@@ -197,3 +197,21 @@ async def test_the_atom_feed_never_reflects_the_host_header(settings: Settings, 
     expected = "https://credit.example.org/feeds/disclosures.atom?categories=RED_LIST"
     assert f"<id>{expected}</id>" in configured.text and f'href="{expected}"' in configured.text
     assert configured.headers["cache-control"].startswith("public")
+
+
+async def test_an_export_is_cut_off_at_its_time_cap(settings: Settings, bulk_db: Runtime) -> None:
+    """A client that keeps reading, slowly enough never to meet the send timeout, is still cut off at
+    EXPORT_MAX_SECONDS with a broken transfer, and its snapshot is closed."""
+    capped = settings.model_copy(update={"export_max_seconds": 1.0})
+    async with (
+        serving(create_app(capped, runtime=bulk_db), log_level="critical") as url,
+        httpx.AsyncClient(timeout=60) as client,
+    ):
+        received = 0
+        with pytest.raises(httpx.RemoteProtocolError):
+            async with client.stream("GET", url + NDJSON) as response:
+                assert response.status_code == 200
+                async for chunk in response.aiter_bytes():
+                    received += len(chunk)
+                    await asyncio.sleep(0.05)
+    assert received > 0
