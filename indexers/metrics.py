@@ -13,6 +13,7 @@ RETRIED = Counter("creditgraph_indexer_retries_total", "Outbox rows put back for
 DEAD = Counter("creditgraph_indexer_dead_letters_total", "Outbox rows moved to the dead-letter state")
 REFRESHES = Counter("creditgraph_indexer_refreshes_total", "Refreshes forced to make writes searchable sooner")
 SWEPT = Counter("creditgraph_indexer_swept_total", "Subjects re-queued because a record crossed a time boundary")
+REBUILDS = Counter("creditgraph_indexer_rebuilds_total", "Index rebuilt because the alias had lost its index")
 LAG = Histogram(
     "creditgraph_indexer_lag_seconds",
     "Time from a change's transaction to its document being written (per outbox row)",

@@ -46,6 +46,7 @@ from credit.search.client import concrete_indices, ensure_alias
 from credit.subjects.profiles import stamp_revisions
 from indexers import metrics
 from indexers.documents import LOCK_TIMEOUT, TOMBSTONE_VERSION, DocumentBatch, read_documents
+from indexers.reindex import ReindexError, reindex
 from indexers.sweeper import Sweeper, record_boundaries
 from indexers.writes import EngineUnavailable, WriteResult, write_documents
 
@@ -104,6 +105,8 @@ class Indexer:
                     handled = await self.process_batch()
                     failures = 0
                 except EngineUnavailable as exc:
+                    if await self._rebuild_if_lost():
+                        continue
                     delay = backoff(self.engine_failures)
                     log.warning("search engine unavailable (%s); retrying in %.1f s", exc, delay)
                     await _sleep(stop, delay)
@@ -161,6 +164,33 @@ class Indexer:
                 attempt += 1
                 log.warning("search engine not ready (%s); retrying in %.1f s", type(exc).__name__, delay)
                 await _sleep(stop, delay)
+
+    async def _rebuild_if_lost(self) -> bool:
+        """After a failed write: when the alias has no index any more (an engine restarted empty on the
+        same address: its writes fail `index_not_found`, which no retry cures), rebuild the whole index
+        from PostgreSQL (`indexers.reindex`: a versioned index swapped in behind the alias) instead of
+        retrying for ever. True when it rebuilt; False when the index is there or the engine does not
+        answer (the caller backs off); a rebuild already running elsewhere is left to finish."""
+        if self.index != self.runtime.alias:
+            return False
+        try:
+            if await concrete_indices(self.search, self.index):
+                return False
+        except (ApiError, TransportError):
+            return False
+        log.warning("the index behind %s is gone (an engine that lost its data): rebuilding it", self.index)
+        try:
+            summary = await reindex(self.runtime)
+        except ReindexError as exc:
+            log.warning("index rebuild not started: %s", exc)
+            return False
+        except (ApiError, TransportError, EngineUnavailable) as exc:
+            log.warning("index rebuild failed (%s); retrying later", type(exc).__name__)
+            return False
+        log.warning("index %s rebuilt: %d subjects in %.1f s", summary.index, summary.subjects, summary.seconds)
+        metrics.REBUILDS.inc()
+        self.engine_failures = 0
+        return True
 
     async def _listen(self, stop: asyncio.Event) -> None:
         delay = 0.5

@@ -117,6 +117,9 @@ def settings(
         rate_limit_cost_per_key=10**12,
         rate_limit_cost_per_address=10**12,
         rate_limit_key_prefix=f"t{os.getpid()}:rl:",
+        # Tests fetch several exports at once from loopback (tests/api/http/test_export_faults.py
+        # checks the per-address limit on an app of its own).
+        export_slots_per_client=4,
         redis_namespace=f"t{os.getpid()}:",
     )
 

@@ -17,6 +17,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from credit.errors import DomainError, InvalidRequest, NotAllowed, NotFoundError, ServiceUnavailable
+from credit.platform.db import DATABASE_RETRY_AFTER, database_unavailable
 from credit.privacy.view import clean_message
 from credit.records.ingest import Problem
 
@@ -95,7 +96,7 @@ def is_expected(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return True  # parse and validation errors describe the document, not the server
-    return isinstance(original, ApiError | DomainError) or is_variable_error(error)
+    return isinstance(original, ApiError | DomainError) or is_variable_error(error) or database_unavailable(original)
 
 
 class ErrorCodes(MaskErrors):
@@ -113,5 +114,10 @@ class ErrorCodes(MaskErrors):
             elif is_variable_error(error) and not (error.extensions or {}).get("code"):
                 # "Variable '$d' got invalid value … at 'd[3].decidedOn'; …": names the variable and where.
                 error.extensions = {**(error.extensions or {}), "code": BAD_USER_INPUT}
+            elif original is not None and database_unavailable(original):
+                # PostgreSQL unreachable: the HTTP layer answers 503 with this Retry-After (api/http/app.py).
+                error.message = "the database is unavailable; retry later"
+                extensions = {"code": SERVICE_UNAVAILABLE, "retryAfter": DATABASE_RETRY_AFTER}
+                error.extensions = {**(error.extensions or {}), **extensions}
             error.message = clean_message(error.message)
         return super()._process_errors(errors)

@@ -36,8 +36,9 @@ from api.http.auth import AuthError, bearer_token, connection_token, viewer_for_
 from api.http.caching import cache_answer
 from api.http.catalogue import catalogue_routes
 from api.http.cors import cors_middleware
+from api.http.export_stream import install_quiet_aborts
 from api.http.exports import export_routes
-from api.http.metrics import metrics_endpoint
+from api.http.metrics import metrics_route
 from api.http.persisted import PersistedQueries
 from api.http.tooling import graphiql_page, graphiql_routes, sdl_route
 from api.http.transport import GraphQLTransport, preferred_media_type, refusal_response
@@ -45,6 +46,7 @@ from api.http.websocket import TextFrameWebSocketAdapter
 from api.web.pages import Website
 from credit.access.viewer import Viewer
 from credit.platform.config import Settings, get_settings
+from credit.platform.db import DATABASE_RETRY_AFTER, database_unavailable
 from credit.platform.runtime import Runtime, SearchMode, open_runtime
 from credit.search.client import IndexState, index_state
 
@@ -154,11 +156,15 @@ def create_app(
                     await admission.charge_refused(request)
                 raise refused
             viewer = await admission.viewer(request)
+            request.scope["creditgraph.viewer"] = viewer
+            response = await transport.run(request, lambda: graphql.run(request))
         except Refused as refused:
             return refusal_response(refused, media_type)
-        request.scope["creditgraph.viewer"] = viewer
-        response = await transport.run(request, lambda: graphql.run(request))
-        return cache_answer(request, response, viewer, max_age)
+        except Exception as exc:  # a key's lookup, or anything outside a resolver, without PostgreSQL
+            if not database_unavailable(exc):
+                raise
+            return refusal_response(database_down(), media_type)
+        return cache_answer(request, database_status(response), viewer, max_age)
 
     async def graphql_ws(websocket: WebSocket) -> None:
         # The upgrade request's Authorization header, if any; the connection_init payload may set
@@ -195,6 +201,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        install_quiet_aborts()  # an export cut off on purpose is not a crash (api/http/export_stream.py)
         async with contextlib.AsyncExitStack() as stack:
             rt = runtime
             if rt is None:
@@ -223,10 +230,10 @@ def create_app(
         WebSocketRoute("/graphql", graphql_ws),
         Route("/health", health),
         Route("/ready", ready),
-        Route("/metrics", metrics_endpoint),
+        *metrics_route(settings),  # key-protected, or absent in production without METRICS_KEY
         # The SDL at a stable URL (introspection is off in production), before the exports' routes.
         sdl_route(schema.as_str() + "\n", max_age),
-        *export_routes(),  # /export/disclosures.csv|.ndjson|.xlsx, /feeds/disclosures.atom
+        *export_routes(settings),  # /export/disclosures.csv|.ndjson|.xlsx, /feeds/disclosures.atom
         *catalogue_routes(),  # /catalogue/measures.csv|.json, /catalogue/scopes.csv (四张清单)
         # The public website: /, /subjects/<code>, /disclosures and /static/… (api/web/pages.py).
         *Website(schema, settings).routes(),
@@ -234,6 +241,40 @@ def create_app(
     if not settings.is_production:
         routes += graphiql_routes()  # /graphiql/…: GraphiQL's assets, inside the package
     return Starlette(routes=routes, lifespan=lifespan, middleware=[cors_middleware(settings.cors_origins)])
+
+
+def database_down() -> Refused:
+    """PostgreSQL does not answer: 503 SERVICE_UNAVAILABLE with `Retry-After`."""
+    retry = DATABASE_RETRY_AFTER
+    message = "the database is unavailable; retry later"
+    return Refused(503, "SERVICE_UNAVAILABLE", message, {"Retry-After": str(retry)}, retry)
+
+
+def database_status(response: Response) -> Response:
+    """A GraphQL answer whose errors say the database is down (`extensions.retryAfter`, set by
+    `api.graphql.errors.ErrorCodes`) becomes a 503 with `Retry-After`: a client, a load balancer
+    and a cache then see an outage, not a 200. A search outage alone keeps its 200 and partial data."""
+    if response.status_code != 200 or b'"SERVICE_UNAVAILABLE"' not in getattr(response, "body", b""):
+        return response
+    try:
+        body = orjson.loads(response.body)
+    except orjson.JSONDecodeError:
+        return response
+    errors = body.get("errors") if isinstance(body, dict) else None
+    retry = [
+        e["extensions"]["retryAfter"]
+        for e in errors or ()
+        if isinstance(e, dict)
+        and isinstance(e.get("extensions"), dict)
+        and "retryAfter" in e["extensions"]
+        and e["extensions"].get("code") == "SERVICE_UNAVAILABLE"
+    ]
+    if not retry:
+        return response
+    response.status_code = 503
+    response.headers["Retry-After"] = str(max(retry))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 async def _answers(check: Awaitable[bool], timeout: float = 2.0) -> bool:

@@ -13,28 +13,36 @@ validated by the same `FeedFilter.of`. Authentication is the GraphQL endpoint's:
 PUBLIC, `Authorization: Bearer <key>` a key's viewer, a bad key 401 UNAUTHENTICATED; what is
 exported is what every role sees in the feed (natural persons masked).
 
+Every query parameter is checked before anything is sent (400 BAD_USER_INPUT naming it; control
+characters such as NUL are refused here, before PostgreSQL would refuse them midway).
+
 Admission is the GraphQL endpoint's (`api.guard.admission`): the address's and key's penalty box, a
 refused key charged the limiter's flat refusal cost, and an export charged `EXPORT_COST` (an Atom fetch
-`ATOM_COST`) against the same budgets as GraphQL.
-At most `MAX_CONCURRENT_EXPORTS` exports stream at once per process, since each holds a database
-connection for its duration; more are refused with 429 and a short `Retry-After`.
+`ATOM_COST`) against the same budgets as GraphQL. A database that cannot be reached is 503
+SERVICE_UNAVAILABLE with `Retry-After`, for the key's lookup as for the export itself.
+How an export is sent (slots per process and per address, send timeout, time cap, a broken transfer
+when it cannot finish) is `api.http.export_stream`.
+
+The Atom feed's id and self link come from `PUBLIC_BASE_URL`, never from the request's Host header
+(which a client or a misconfigured proxy chooses, and which a shared cache would then serve to
+everyone); without it the id is a URN of the filter and there is no self link.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
-from api.guard.admission import Admission, Refused, rate_limited, usage_headers
+from api.guard.admission import Admission, Refused, usage_headers
+from api.http.export_stream import READY, ExportResponse, ExportSlots
 from api.http.feed_formats import atom_document, atom_etag, csv_chunks, describe, ndjson_chunks
 from api.http.xlsx import xlsx_chunks
 from credit import clock
@@ -42,14 +50,21 @@ from credit.disclosures import service
 from credit.disclosures.feed import FeedFilter
 from credit.enums import RecordCategory
 from credit.errors import InvalidRequest
+from credit.platform.config import Settings
+from credit.platform.db import DATABASE_RETRY_AFTER, database_unavailable
 from credit.platform.runtime import Runtime
 from credit.privacy.view import clean_message
 
 EXPORT_COST = 1000  # about five full pages of `disclosures(first: 100)`
 ATOM_COST = 50
 ATOM_ENTRIES = 50
-MAX_CONCURRENT_EXPORTS = 4
 STREAM_BATCH = 1000
+INCOMPLETE = "the export failed midway: this file is incomplete"
+#: The last line of a text export that failed midway (the connection is then cut).
+FAILURE_LINES = {
+    "csv": f'"#ERROR: 导出中断，文件不完整 ({INCOMPLETE})"\r\n'.encode(),
+    "ndjson": orjson.dumps({"error": {"code": "INTERNAL_SERVER_ERROR", "message": INCOMPLETE}}) + b"\n",
+}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -72,8 +87,18 @@ def _date(params: Any, name: str) -> dt.date | None:
         raise InvalidRequest(f"{name} must be a date (YYYY-MM-DD)") from None
 
 
+def _check_characters(request: Request) -> None:
+    """InvalidRequest for a parameter holding a control character (NUL, line breaks, …): no filter
+    or option has any, and PostgreSQL would refuse a NUL only once the response has started."""
+    for name, value in request.query_params.multi_items():
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in name + value):
+            shown = name if name.isascii() and name.isidentifier() and len(name) <= 40 else "a parameter"
+            raise InvalidRequest(f"{shown} must not hold control characters")
+
+
 def filter_from_query(request: Request) -> FeedFilter:
     """The feed filter of the query string; InvalidRequest naming the bad parameter."""
+    _check_characters(request)
     params = request.query_params
     categories: list[RecordCategory] = []
     for value in params.getlist("categories"):
@@ -110,51 +135,77 @@ def _guarded(cost: int, handler: Callable[[Request, FeedFilter], Awaitable[Respo
         try:
             feed_filter = filter_from_query(request)
             await admission.admit(request, cost)
+            response = await handler(request, feed_filter)
         except InvalidRequest as exc:
             return _error(400, "BAD_USER_INPUT", exc.message)
         except Refused as refused:
             return _refusal(refused)
-        response = await handler(request, feed_filter)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            retry = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+            return _error(503, "SERVICE_UNAVAILABLE", "the database is unavailable; retry later", retry)
         response.headers.update(usage_headers(request))
         return response
 
     return endpoint
 
 
-def export_routes() -> list[Route]:
-    """The routes, sharing one limit on concurrent exports (per app)."""
-    slots = asyncio.Semaphore(MAX_CONCURRENT_EXPORTS)
+def feed_urls(base_url: str, feed_filter: FeedFilter) -> tuple[str, str | None]:
+    """The Atom feed's id and self link: under the configured public address, or without one a URN
+    of the filter and no self link (never the request's Host)."""
+    query = _canonical_query(feed_filter)
+    if base_url:
+        url = f"{base_url.rstrip('/')}/feeds/disclosures.atom" + (f"?{query}" if query else "")
+        return url, url
+    return "urn:creditgraph:feed:disclosures" + (f":{quote(query, safe='')}" if query else ""), None
+
+
+def export_routes(settings: Settings) -> list[Route]:
+    """The routes, sharing one set of export slots (per app)."""
+    slots = ExportSlots(settings.export_slots, settings.export_slots_per_client)
 
     def streaming(render: Render, media_type: str, suffix: str, *, headed: bool = True) -> Handler:
         async def handler(request: Request, feed_filter: FeedFilter) -> Response:
-            try:
-                options = {"english": english_headers(request)} if headed else {}
-            except InvalidRequest as exc:
-                return _error(400, "BAD_USER_INPUT", exc.message)
-            if slots.locked():
-                return _refusal(rate_limited(5))
+            options = {"english": english_headers(request)} if headed else {}
             runtime: Runtime = request.app.state.runtime
             today = clock.today()
 
-            async def body() -> AsyncIterator[bytes]:
-                # The slot is taken when streaming starts, so a response never sent holds none.
-                async with slots:
-                    batches = service.stream(runtime, feed_filter, today, batch=STREAM_BATCH)
-                    async with aclosing(batches), aclosing(render(batches, **options)) as chunks:
+            async def body() -> AsyncGenerator[bytes, None]:
+                batches = service.stream(runtime, feed_filter, today, batch=STREAM_BATCH)
+                async with aclosing(batches):
+                    first = await anext(batches, None)  # the query answered: the response may start
+                    yield READY
+
+                    async def rows() -> AsyncIterator[Any]:
+                        if first is not None:
+                            yield first
+                        async for batch in batches:
+                            yield batch
+
+                    async with aclosing(render(rows(), **options)) as chunks:
                         async for chunk in chunks:
                             yield chunk
 
             filename = f"disclosures-{today:%Y%m%d}.{suffix}"
             headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
-            return StreamingResponse(body(), media_type=media_type, headers=headers)
+            return ExportResponse(
+                body,
+                slots=slots,
+                address=request.app.state.admission.address(request),
+                send_timeout=settings.export_send_timeout_seconds,
+                max_seconds=settings.export_max_seconds,
+                media_type=media_type,
+                headers=headers,
+                failure_line=FAILURE_LINES.get(suffix),
+            )
 
         return _guarded(EXPORT_COST, handler)
 
     async def atom(request: Request, feed_filter: FeedFilter) -> Response:
         runtime: Runtime = request.app.state.runtime
         rows = await service.newest(runtime, feed_filter, clock.today(), ATOM_ENTRIES)
-        self_url = str(request.url)
-        feed_id = str(request.url.replace(query=_canonical_query(feed_filter)))
+        feed_id, self_url = feed_urls(settings.public_base_url, feed_filter)
         etag = atom_etag(feed_id, rows)
         headers = {"ETag": etag, "Cache-Control": "public, max-age=60"}
         if request.headers.get("if-none-match") == etag:

@@ -198,14 +198,16 @@ def _entry_text(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def atom_document(rows: Sequence[Any], *, feed_id: str, self_url: str, title: str, now: dt.datetime) -> bytes:
-    """An Atom feed of the rows (newest first), each entry identified by its record id."""
+def atom_document(rows: Sequence[Any], *, feed_id: str, self_url: str | None, title: str, now: dt.datetime) -> bytes:
+    """An Atom feed of the rows (newest first), each entry identified by its record id; a self link
+    only when the service's public address is known (`self_url`)."""
     feed = Element("feed", {"xmlns": ATOM_NS, "xml:lang": "zh-CN"})
     SubElement(feed, "id").text = _xml_text(feed_id)
     SubElement(feed, "title").text = _xml_text(title)
     updated = max((row.updated_at for row in rows), default=now)
     SubElement(feed, "updated").text = _timestamp(updated)
-    SubElement(feed, "link", {"rel": "self", "type": "application/atom+xml", "href": self_url})
+    if self_url is not None:
+        SubElement(feed, "link", {"rel": "self", "type": "application/atom+xml", "href": self_url})
     SubElement(feed, "generator").text = "creditgraph"
     for row in rows:
         record = export_record(row)

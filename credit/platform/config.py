@@ -77,6 +77,19 @@ class Settings(BaseSettings):
     # Origins whose pages may call the API from a browser (comma-separated; `*` in the port or a
     # leading `*.` in the host as wildcards, e.g. http://localhost:*); empty: none (api/http/cors.py).
     cors_allow_origins: str = ""
+    # Exports (api/http/exports.py): streams at once per process and per client address; a client that
+    # takes no bytes for `export_send_timeout_seconds` is dropped, and no export runs longer than
+    # `export_max_seconds` (either frees its slot and its PostgreSQL transaction).
+    export_slots: int = 4
+    export_slots_per_client: int = 1
+    export_send_timeout_seconds: float = 30.0
+    export_max_seconds: float = 600.0
+    # The service's public address (https://credit.example.org): the Atom feed's id and self link.
+    # Empty: they are relative to the request's Host, and the feed is not cached publicly.
+    public_base_url: str = ""
+    # `GET /metrics` needs `Authorization: Bearer <METRICS_KEY>` when set; unset, it is open in
+    # development and answers 404 in production.
+    metrics_key: SecretStr | None = None
     # Public GET answers may be cached this long by browsers and CDNs (api/http/caching.py).
     public_cache_max_age_seconds: int = 30
     # Automatic persisted queries (api/http/persisted.py): how long a registered document is kept and

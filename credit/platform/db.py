@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import psycopg
 from sqlalchemy import Engine, create_engine
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -35,3 +37,25 @@ def make_sync_engine(url: str) -> Engine:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+#: Seconds a client is asked to wait (`Retry-After`) when PostgreSQL does not answer.
+DATABASE_RETRY_AFTER = 5
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` says PostgreSQL cannot be reached now (refused or lost connection, a server
+    shutting down or terminating the session, an exhausted pool), as opposed to a bad statement: the
+    caller answers SERVICE_UNAVAILABLE (503, Retry-After) instead of an internal error."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError):
+            return True
+        if isinstance(current, psycopg.OperationalError | psycopg.InterfaceError | ConnectionError):
+            return True
+        current = current.__cause__ or current.__context__
+    return False

@@ -192,6 +192,8 @@ async def index_state(client: AsyncElasticsearch, alias: str) -> IndexState:
         return IndexState.MISSING
     except (ApiError, TransportError):
         return IndexState.UNAVAILABLE
+    if not response.body:  # some engines answer an unknown name with an empty 200
+        return IndexState.MISSING
     versions = {(body.get("mappings", {}).get("_meta") or {}).get(META_KEY) for body in response.body.values()}
     return IndexState.OK if versions == {index_version()} else IndexState.OUTDATED
 
