@@ -4,7 +4,11 @@ The indexer publishes `{"subjectId": …, "recordIds": […]}` on the broker cha
 `creditgraph:changes` after it has indexed a change (Redis pub/sub in production, so every API
 process receives every event whichever worker indexed it). The hub listens once per process, reads
 the changed records that are in public disclosure from PostgreSQL once per batch of events — not
-once per subscriber — and offers each to the subscribers whose filter it matches.
+once per subscriber — and offers each to the subscribers whose filter it matches. Each record is
+rendered once per role class and operation, not once per subscriber (api/graphql/rendering.py), and
+the subscribers take their turns through a `Pacer`, a few per turn of the event loop
+(`ws_fanout_per_tick`), so that a fan-out to thousands of subscriptions does not stall the requests
+served beside it.
 
 A record is delivered whenever a change to it is indexed while it is in public disclosure: its
 first publication, and later revisions or status changes (an objection filed: UNDER_OBJECTION).
@@ -26,7 +30,8 @@ import datetime as dt
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from credit import clock
 from credit.disclosures import service
@@ -45,13 +50,51 @@ class Delivery:
     record: CreditRecord
     subject: Subject
     today: dt.date
+    #: Its renderings by (role class, operation), shared by the subscribers (api/graphql/rendering.py).
+    renderings: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+class Pacer:
+    """Lets at most `per_tick` waiters go on per turn of the event loop, first come first served.
+
+    A fan-out to thousands of subscribers otherwise wakes them all in one turn, and every request
+    waiting on the database or the network waits behind all of them; paced, a request waits at most
+    behind `per_tick` messages at each of its own turns."""
+
+    def __init__(self, per_tick: int) -> None:
+        self.per_tick = max(1, per_tick)
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._scheduled = False
+
+    async def turn(self) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append(future)
+        self._schedule()
+        await future
+
+    def _schedule(self) -> None:
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._release)
+
+    def _release(self) -> None:
+        self._scheduled = False
+        released = 0
+        while self._waiting and released < self.per_tick:
+            future = self._waiting.popleft()
+            if not future.done():  # a cancelled waiter takes no turn
+                future.set_result(None)
+                released += 1
+        if self._waiting:
+            self._schedule()
 
 
 class Subscriber:
     """One `disclosurePublished` operation: its filter and its bounded queue (drop-oldest)."""
 
-    def __init__(self, feed_filter: FeedFilter, queue_size: int) -> None:
+    def __init__(self, feed_filter: FeedFilter, queue_size: int, pacer: Pacer | None = None) -> None:
         self.filter = feed_filter
+        self._pacer = pacer
         self.dropped = 0
         self._queue: deque[Delivery] = deque(maxlen=queue_size)
         self._ready = asyncio.Event()
@@ -72,12 +115,14 @@ class Subscriber:
         return len(self._queue)
 
     async def next(self) -> Delivery | None:
-        """The oldest queued record, waiting for one; None once the hub has closed."""
+        """The oldest queued record, waiting for one and then for its turn; None once the hub has closed."""
         while not self._queue:
             if self._closed:
                 return None
             self._ready.clear()
             await self._ready.wait()
+        if self._pacer is not None:
+            await self._pacer.turn()  # the queue only grows meanwhile (drop-oldest keeps it non-empty)
         return self._queue.popleft()
 
 
@@ -89,6 +134,7 @@ class DisclosureHub:
         channel: str = CHANGES,
         queue_size: int = 100,
         backlog: int = 10_000,
+        fanout_per_tick: int = 8,
         clock: Callable[[], dt.date] = clock.today,
     ) -> None:
         self._runtime = runtime
@@ -99,6 +145,7 @@ class DisclosureHub:
         self._subscribers: set[Subscriber] = set()
         self._events: deque[bytes] = deque(maxlen=backlog)
         self._wake = asyncio.Event()
+        self._pacer = Pacer(fanout_per_tick)
         self.delivered = 0
 
     @property
@@ -107,7 +154,7 @@ class DisclosureHub:
 
     @contextlib.asynccontextmanager
     async def subscribe(self, feed_filter: FeedFilter) -> AsyncIterator[Subscriber]:
-        subscriber = Subscriber(feed_filter, self._queue_size)
+        subscriber = Subscriber(feed_filter, self._queue_size, self._pacer)
         self._subscribers.add(subscriber)
         try:
             yield subscriber
