@@ -63,6 +63,7 @@ class SocketLimits:
         self.max_connections_per_address = settings.ws_max_connections_per_address
         self.max_subscriptions_per_connection = settings.ws_max_subscriptions_per_connection
         self.max_subscriptions_per_client = settings.ws_max_subscriptions_per_client
+        self.key_check_seconds = settings.ws_key_check_seconds
         self._connections: Counter[str] = Counter()
         self._subscriptions: Counter[str] = Counter()
 

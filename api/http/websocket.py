@@ -173,7 +173,7 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         return True
 
     async def _watch(self, client: SocketClient) -> None:
-        interval = self._ws.app.state.runtime.settings.ws_key_check_seconds
+        interval = self._ws.app.state.sockets.key_check_seconds
         while not self._closed:
             await asyncio.sleep(interval)
             if self.operations and not await self._key_holds(client):
