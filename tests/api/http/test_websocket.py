@@ -147,9 +147,8 @@ class TestChargedLikeHttp:
         self, clean_db: Runtime, settings: Settings
     ) -> None:
         # Two refused keys (250 each) spend the 500 of the address's pre-authentication bucket.
-        async with app_url(
-            settings, clean_db, rate_limit_cost_per_address=500, rate_limit_delay_seconds=0, rate_limit_key_prefix=f"wsb{uuid.uuid4().hex}:"
-        ) as url:
+        budget = {"rate_limit_cost_per_address": 500, "rate_limit_delay_seconds": 0}
+        async with app_url(settings, clean_db, **budget, rate_limit_key_prefix=f"wsb{uuid.uuid4().hex}:") as url:
             codes = []
             for _ in range(4):
                 async with socket(url) as ws:
@@ -175,8 +174,9 @@ class TestChargedLikeHttp:
     ) -> None:
         async with clean_db.sessions.begin() as session:
             _, key = await insert_key(session, Role.JOURNALIST, "ws-budget", rate_limit=30)
+        prefix = f"wsk{uuid.uuid4().hex}:"
         async with (
-            app_url(settings, clean_db, rate_limit_delay_seconds=0, rate_limit_key_prefix=f"wsk{uuid.uuid4().hex}:") as url,
+            app_url(settings, clean_db, rate_limit_delay_seconds=0, rate_limit_key_prefix=prefix) as url,
             socket(url, bearer(key)) as ws,
         ):
             query = '{ searchSubjects(query: "王", first: 5) { edges { node { id } } } }'
