@@ -15,6 +15,7 @@ subscription message has arrived (the fan-out).
 
     python -m bench.live_fanout [--subscriptions 2000] [--records 500] [--subjects 300]
                                 [--idle-seconds 10] [--in-flight 4] [--fanout-per-tick N]
+                                [--fanout-per-second N]
 
 Prints both p50/p99, the ratio of the p99s (target < 3), the messages the subscribers received and how
 long the fan-out took.
@@ -187,6 +188,7 @@ def main() -> int:
     parser.add_argument("--idle-seconds", type=float, default=10)
     parser.add_argument("--in-flight", type=int, default=4)
     parser.add_argument("--fanout-per-tick", type=int, default=None, help="the server's WS_FANOUT_PER_TICK")
+    parser.add_argument("--fanout-per-second", type=float, default=None, help="the server's WS_FANOUT_PER_SECOND")
     args = parser.parse_args()
     with bench_environment(DB) as settings:
         asyncio.run(load_demo(settings, args.subjects))
@@ -205,6 +207,8 @@ def main() -> int:
         environment["REDIS_NAMESPACE"] = environment["RATE_LIMIT_KEY_PREFIX"] = f"fanout{uuid.uuid4().hex[:8]}:"
         if args.fanout_per_tick is not None:
             environment["WS_FANOUT_PER_TICK"] = str(args.fanout_per_tick)
+        if args.fanout_per_second is not None:
+            environment["WS_FANOUT_PER_SECOND"] = str(args.fanout_per_second)
         server = subprocess.Popen(command, env=environment)
         worker = subprocess.Popen([sys.executable, "-m", "creditgraph.cli", "worker"], env=environment)
         try:

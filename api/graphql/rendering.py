@@ -4,9 +4,9 @@
 subscriber whose filter matches. `SharedEventExecutor` (the schema's graphql-core executor) executes
 a subscription's selection for such an event once per group of subscribers that would get the same
 answer, and hands the same `ExecutionResult` to the others:
-- the group is the viewer's role class (role, bound subject, authorities: everything masking and
-  permissions read; not the key's id or name) and the operation (the parsed document, shared through
-  the guard's parser cache, and its coerced variables, which hold the filter);
+- the group is the viewer's role class (role, keyed or not, bound subject, authorities: everything
+  masking and permissions read; not which key it is, nor its name) and the operation (the parsed
+  document, shared through the guard's parser cache, and its coerced variables, which hold the filter);
 - each group renders from its own `CreditRecord` (which caches the texts its viewer may read), with
   fresh loaders and the delivery's day, so nothing crosses from one role class to another;
 - the first subscriber of a group starts the rendering as a task; the others wait for it (shielded:
@@ -31,8 +31,9 @@ from credit.access.viewer import Viewer
 
 
 def role_class(viewer: Viewer) -> tuple[object, ...]:
-    """What a rendering may depend on in a viewer: its role, its bound subject and its authorities."""
-    return (viewer.role, viewer.subject_id, viewer.authorities)
+    """What a rendering may depend on in a viewer: its role, whether it has a key at all (permissions
+    such as `IsAuthenticated`), its bound subject and its authorities."""
+    return (viewer.role, viewer.key_id is not None, viewer.subject_id, viewer.authorities)
 
 
 class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):

@@ -223,7 +223,9 @@ def create_app(
                 await hook(rt)
             stop = asyncio.Event()
             tasks: list[asyncio.Task[Any]] = [asyncio.create_task(task(rt, stop)) for task in background]
-            app.state.disclosure_hub = hub = DisclosureHub(rt, fanout_per_tick=settings.ws_fanout_per_tick)
+            app.state.disclosure_hub = hub = DisclosureHub(
+                rt, fanout_per_tick=settings.ws_fanout_per_tick, fanout_per_second=settings.ws_fanout_per_second
+            )
             tasks.append(asyncio.create_task(hub.run(), name="disclosure-hub"))
             try:
                 yield

@@ -74,9 +74,10 @@ class Settings(BaseSettings):
     ws_max_connections_per_address: int = 16
     ws_max_subscriptions_per_connection: int = 10
     ws_max_subscriptions_per_client: int = 20
-    # Subscription messages sent per turn of the event loop (api/graphql/live.py): a fan-out to
-    # thousands of subscribers interleaves with the requests instead of stalling them.
-    ws_fanout_per_tick: int = 8
+    # Subscription messages sent per turn of the event loop and per second (api/graphql/live.py): a
+    # fan-out to thousands of subscribers interleaves with the requests instead of stalling them.
+    ws_fanout_per_tick: int = 2
+    ws_fanout_per_second: float = 1000.0
     # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs); empty:
     # the connection's peer is the client (api/guard/admission.py).
     trusted_proxies: str = ""

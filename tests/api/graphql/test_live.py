@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -158,3 +159,24 @@ class TestSharedRendering:
         assert public == again and public is not None and public["disclosurePublished"]["title"]
         for stream in streams:
             await stream.aclose()
+
+
+class TestPacer:
+    async def test_at_most_per_tick_waiters_go_on_per_turn_of_the_loop_in_order(self) -> None:
+        from api.graphql.live import Pacer
+
+        pacer = Pacer(per_tick=2, per_second=1e9)
+        done: list[int] = []
+
+        async def wait(n: int) -> None:
+            await pacer.turn()
+            done.append(n)
+
+        tasks = [asyncio.create_task(wait(n)) for n in range(7)]
+        seen = []
+        for _ in range(12):
+            await asyncio.sleep(0)
+            seen.append(len(done))
+        await asyncio.gather(*tasks)
+        steps = [b - a for a, b in itertools.pairwise([0, *seen])]
+        assert max(steps) <= 2 and done == list(range(7))
