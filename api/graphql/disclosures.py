@@ -7,9 +7,10 @@ Personal data leaves through the types of `api.graphql.types`, masked as everywh
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import AsyncGenerator
-from typing import Annotated
+from collections.abc import AsyncGenerator, Iterator
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.types import Info
@@ -17,10 +18,10 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.cursors import decode, paging_of
 from api.graphql.enums import RecordCategory
-from api.graphql.errors import BadUserInput
+from api.graphql.errors import BadUserInput, RateLimited
 from api.graphql.live import DisclosureHub
-from api.graphql.loaders import Loaders
 from api.graphql.types import CreditRecord, CreditRecordConnection, record_connection
+from api.guard.sockets import CapReached, SocketLimits, socket_client
 from credit.disclosures import service
 from credit.disclosures.feed import FeedFilter, FeedPosition
 
@@ -60,6 +61,22 @@ def position_of(cursor: str) -> FeedPosition:
         return FeedPosition(dt.date.fromisoformat(published), record_id)
     except ValueError:
         raise BadUserInput("unknown cursor") from None
+
+
+@contextlib.contextmanager
+def subscription_slot(context: Context) -> Iterator[None]:
+    """One of the socket's and its client's subscription slots (api/guard/sockets.py) while the
+    subscription runs; RATE_LIMITED naming the cap (`extensions.limit`) when none is free."""
+    limits = getattr(context.request.app.state, "sockets", None)
+    client = socket_client(context.request)
+    if not isinstance(limits, SocketLimits) or client is None:
+        yield
+        return
+    try:
+        with limits.subscription(client):
+            yield
+    except CapReached as cap:  # only on entering: the subscription never ran
+        raise RateLimited(cap.message, limit=cap.limit) from None
 
 
 def hub_of(context: Context) -> DisclosureHub:
@@ -112,11 +129,9 @@ class DisclosureSubscription:
     ) -> AsyncGenerator[CreditRecord, None]:
         feed_filter = feed_filter_of(filter)
         context = info.context
-        async with hub_of(context).subscribe(feed_filter) as subscriber:
-            while (delivery := await subscriber.next()) is not None:
-                # The connection's context lives as long as the websocket: fresh loaders and today for
-                # each record, so a long subscription never serves cached rows or yesterday's status.
-                context.today = delivery.today
-                context.loaders = Loaders(context.runtime, delivery.today, cached=False)
-                context.loaders.subject_by_id.prime(delivery.subject.id, delivery.subject)
-                yield CreditRecord(row=delivery.record)
+        with subscription_slot(context):
+            async with hub_of(context).subscribe(feed_filter) as subscriber:
+                while (delivery := await subscriber.next()) is not None:
+                    # The delivery itself: the schema's executor renders it into a CreditRecord once
+                    # per role class and operation, shared by the subscribers (api/graphql/rendering.py).
+                    yield cast(CreditRecord, delivery)

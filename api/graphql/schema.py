@@ -16,6 +16,7 @@ from api.graphql.measures import MeasureQuery
 from api.graphql.nodes import NodeQuery
 from api.graphql.objections import ObjectionMutation, ObjectionQuery
 from api.graphql.records import RecordMutation
+from api.graphql.rendering import SharedEventExecutor
 from api.graphql.repairs import RepairMutation, RepairQuery
 from api.graphql.search import SearchQuery
 from api.graphql.subjects import SubjectQuery
@@ -58,6 +59,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=extensions,
         types=[Node],
         hide_suggestions=policy.hide_suggestions,
+        # Subscription events rendered once per role class and operation (api/graphql/rendering.py).
+        execution_context_class=SharedEventExecutor,
     )
 
 

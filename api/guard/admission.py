@@ -112,10 +112,11 @@ class Admission:
         """What a request of `viewer` counts against: its key, or for an anonymous request its address."""
         return self.limiter.budgets(viewer, self.address(conn))
 
-    def _pre_auth(self, conn: HTTPConnection) -> Budget:
+    def pre_auth_budget(self, conn: HTTPConnection) -> Budget:
+        """The bucket of requests refused before their key is known (the address's, or its `auth:`)."""
         return self.limiter.pre_auth_budget(self.address(conn), keyed="authorization" in conn.headers)
 
-    async def _penalised(self, usage: Usage) -> Refused:
+    async def penalised(self, usage: Usage) -> Refused:
         """The refusal of a client in the penalty box, held back up to `delay` (never past its
         Retry-After): a client that asks again at once gets one answer a second per connection instead
         of thousands, as nginx's limit_req delays excess requests. At most `max_delayed` are held."""
@@ -130,16 +131,16 @@ class Admission:
 
     async def check_address(self, conn: HTTPConnection) -> None:
         """Step 1: Refused while the client's pre-authentication bucket is in the penalty box."""
-        usage = self.limiter.penalised([self._pre_auth(conn).bucket])
+        usage = self.limiter.penalised([self.pre_auth_budget(conn).bucket])
         if usage is not None:
-            raise await self._penalised(usage)
+            raise await self.penalised(usage)
 
     async def charge_refused(self, conn: HTTPConnection, viewer: Viewer | None = None) -> None:
         """Charge the flat cost of a refused request (bad key, batch): to the key when it is known, else
         to the client's pre-authentication bucket."""
         runtime: Runtime | None = getattr(conn.app.state, "runtime", None)
         if runtime is not None:
-            budgets = self.budgets(conn, viewer) if viewer is not None else [self._pre_auth(conn)]
+            budgets = self.budgets(conn, viewer) if viewer is not None else [self.pre_auth_budget(conn)]
             await self.limiter.charge_rejected(runtime.broker, budgets)
 
     async def viewer(self, conn: HTTPConnection) -> Viewer:
@@ -152,7 +153,7 @@ class Admission:
         if viewer.key_id is not None:
             usage = self.limiter.penalised([key_bucket(viewer.key_id)])
             if usage is not None:
-                raise await self._penalised(usage)
+                raise await self.penalised(usage)
         return viewer
 
     def record(self, conn: HTTPConnection, usage: Usage | None) -> None:

@@ -148,10 +148,12 @@ class _Walk:
         fragments: dict[str, FragmentDefinitionNode],
         variables: Mapping[str, Any],
         limits: Limits,
+        defaults: Mapping[str, Any] | None = None,
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        self.defaults = defaults or {}
         self.limits = limits
         self.depth = 0
         self.aliases = 0
@@ -164,7 +166,9 @@ class _Walk:
         if isinstance(argument.value, IntValueNode):
             return int(argument.value.value)
         if isinstance(argument.value, VariableNode):
-            return self.variables.get(argument.value.name.value)
+            name = argument.value.name.value
+            # A variable not sent takes its default in the operation (`query($n: Int = 100)`): what runs.
+            return self.variables[name] if name in self.variables else self.defaults.get(name)
         return None  # null, or a wrong type that validation refuses
 
     def page_size(self, node: FieldNode, field: GraphQLField | None) -> int | None:
@@ -265,6 +269,16 @@ def _root(schema: GraphQLSchema, operation: OperationDefinitionNode) -> GraphQLO
     return schema.query_type
 
 
+def _variable_defaults(operation: OperationDefinitionNode) -> dict[str, Any]:
+    """The integer defaults of the operation's variables (`$n: Int = 100`), which execution uses for
+    variables the request does not send; other defaults do not size anything."""
+    return {
+        definition.variable.name.value: int(definition.default_value.value)
+        for definition in operation.variable_definitions or ()
+        if isinstance(definition.default_value, IntValueNode)
+    }
+
+
 def analyze(
     schema: GraphQLSchema,
     document: DocumentNode,
@@ -281,9 +295,9 @@ def analyze(
         chosen = operations[0] if len(operations) == 1 else None
     else:
         chosen = next((o for o in operations if o.name is not None and o.name.value == operation_name), None)
-    walk = _Walk(schema, fragments, variables or {}, limits)
     if chosen is None:
         return Analysis(0, 0, 0, 0)  # no operation to run: execution reports it
+    walk = _Walk(schema, fragments, variables or {}, limits, _variable_defaults(chosen))
     cost = walk.selections(chosen.selection_set, _root(schema, chosen), 0, 1, ())
     cost = max(cost, 1)
     if cost > limits.max_cost:

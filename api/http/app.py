@@ -25,6 +25,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.base import BaseSchema
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
 from api.graphql.context import Context
@@ -32,6 +33,7 @@ from api.graphql.live import DisclosureHub
 from api.graphql.schema import build_schema
 from api.guard.admission import Admission, Refused
 from api.guard.ratelimit import RateLimiter
+from api.guard.sockets import CapReached, SocketLimits, socket_client
 from api.http.auth import AuthError, bearer_token, connection_token, viewer_for_key
 from api.http.caching import cache_answer
 from api.http.catalogue import catalogue_routes
@@ -42,7 +44,7 @@ from api.http.metrics import metrics_route
 from api.http.persisted import PersistedQueries
 from api.http.tooling import graphiql_page, graphiql_routes, sdl_route
 from api.http.transport import GraphQLTransport, preferred_media_type, refusal_response
-from api.http.websocket import TextFrameWebSocketAdapter
+from api.http.websocket import TOO_MANY, GuardedTransportWSHandler, TextFrameWebSocketAdapter
 from api.web.pages import Website
 from credit.access.viewer import Viewer
 from credit.platform.config import Settings, get_settings
@@ -68,10 +70,16 @@ class _RequestAdapter(StarletteRequestAdapter):
 
 class GraphQLApp(GraphQL[Context, None]):
     websocket_adapter_class = TextFrameWebSocketAdapter  # graphql-transport-ws needs text frames
+    graphql_transport_ws_handler_class = GuardedTransportWSHandler  # the key at every operation
     request_adapter_class = _RequestAdapter
 
     def __init__(self, schema: BaseSchema, settings: Settings, admission: Admission) -> None:
-        super().__init__(schema, graphql_ide=None if settings.is_production else "graphiql")
+        # graphql-transport-ws only: the legacy graphql-ws protocol's handler has none of the checks.
+        super().__init__(
+            schema,
+            graphql_ide=None if settings.is_production else "graphiql",
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
         self.persisted = PersistedQueries(settings)
         self.admission = admission
 
@@ -120,13 +128,20 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """`connection_init`: an `Authorization` in its payload sets the connection's viewer; a bad key
-        closes the connection (4403) instead of falling back to PUBLIC."""
+        closes the connection (4403) instead of falling back to PUBLIC, and is charged as a refused
+        request to the address's pre-authentication bucket, as over HTTP."""
+        client = socket_client(context.request)
         try:
             token = connection_token(context.connection_params)
             if token is not None:
                 context.viewer = await viewer_for_key(context.runtime, token)
         except AuthError as exc:
+            address = self.admission.address(context.request)
+            budget = self.admission.limiter.pre_auth_budget(address, keyed=True)
+            await self.admission.limiter.charge_rejected(context.runtime.broker, [budget])
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": exc.message}) from None
+        if client is not None and token is not None:
+            client.token, client.viewer = token, context.viewer  # checked again at every operation
         return UnsetType()  # the singleton UNSET: acknowledge without a payload
 
 
@@ -142,6 +157,7 @@ def create_app(
     schema = build_schema(settings)
     limiter = RateLimiter.from_settings(settings)
     admission = Admission(settings, limiter)
+    sockets = SocketLimits(settings)
     graphql = GraphQLApp(schema, settings, admission)
     transport = GraphQLTransport(settings)
     max_age = settings.public_cache_max_age_seconds
@@ -167,15 +183,26 @@ def create_app(
         return cache_answer(request, database_status(response), viewer, max_age)
 
     async def graphql_ws(websocket: WebSocket) -> None:
-        # The upgrade request's Authorization header, if any; the connection_init payload may set
-        # another viewer (GraphQLApp.on_ws_connect). A bad header refuses the upgrade.
+        # The penalty box, then the upgrade request's Authorization header, if any (a bad one refuses
+        # the upgrade and is charged); the connection_init payload may set another viewer
+        # (GraphQLApp.on_ws_connect). Then one of the address's socket slots (api/guard/sockets.py).
         try:
-            viewer = await viewer_for_key(websocket.app.state.runtime, bearer_token(websocket))
+            await admission.check_address(websocket)
+            token = bearer_token(websocket)
+            viewer = await viewer_for_key(websocket.app.state.runtime, token)
+        except Refused as refused:
+            await _refuse_socket(websocket, TOO_MANY, refused.message)
+            return
         except AuthError:
+            await admission.charge_refused(websocket)
             await websocket.close(code=4403)
             return
         websocket.scope["creditgraph.viewer"] = viewer
-        await graphql.run(websocket)
+        try:
+            with sockets.connection(websocket, admission.address(websocket), viewer, token):
+                await graphql.run(websocket)
+        except CapReached as cap:
+            await _refuse_socket(websocket, TOO_MANY, cap.message)
 
     async def health(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -209,11 +236,14 @@ def create_app(
             app.state.runtime = rt
             app.state.rate_limiter = limiter  # read by api.guard.query.QueryGuard
             app.state.admission = admission  # read by api.http.exports
+            app.state.sockets = sockets  # read by disclosurePublished (api/graphql/disclosures.py)
             for hook in on_start:
                 await hook(rt)
             stop = asyncio.Event()
             tasks: list[asyncio.Task[Any]] = [asyncio.create_task(task(rt, stop)) for task in background]
-            app.state.disclosure_hub = hub = DisclosureHub(rt)  # disclosurePublished
+            app.state.disclosure_hub = hub = DisclosureHub(
+                rt, fanout_per_tick=settings.ws_fanout_per_tick, fanout_per_second=settings.ws_fanout_per_second
+            )
             tasks.append(asyncio.create_task(hub.run(), name="disclosure-hub"))
             try:
                 yield
@@ -275,6 +305,15 @@ def database_status(response: Response) -> Response:
     response.headers["Retry-After"] = str(max(retry))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+async def _refuse_socket(websocket: WebSocket, code: int, reason: str) -> None:
+    """Accept and close at once with `code`: a browser's client sees the code and the reason, which a
+    refused handshake (HTTP 403) would hide."""
+    offered = websocket.scope.get("subprotocols") or []
+    protocol = GRAPHQL_TRANSPORT_WS_PROTOCOL if GRAPHQL_TRANSPORT_WS_PROTOCOL in offered else None
+    await websocket.accept(subprotocol=protocol)
+    await websocket.close(code=code, reason=reason[:120])
 
 
 async def _answers(check: Awaitable[bool], timeout: float = 2.0) -> bool:

@@ -71,6 +71,17 @@ class Settings(BaseSettings):
     rate_limit_delay_seconds: float = 1.0
     rate_limit_max_delayed: int = 256
     rate_limit_key_prefix: str = "creditgraph:rl:"
+    # Websockets (api/http/websocket.py, api/guard/sockets.py): a running subscription's key is checked
+    # again this often (revoked, expired or changed: the socket is closed 4403); open sockets per client
+    # address; live subscriptions per socket and per key (or, without a key, per address) in a process.
+    ws_key_check_seconds: float = 30.0
+    ws_max_connections_per_address: int = 16
+    ws_max_subscriptions_per_connection: int = 10
+    ws_max_subscriptions_per_client: int = 20
+    # Subscription messages sent per turn of the event loop and per second (api/graphql/live.py): a
+    # fan-out to thousands of subscribers interleaves with the requests instead of stalling them.
+    ws_fanout_per_tick: int = 2
+    ws_fanout_per_second: float = 1000.0
     # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs); empty:
     # the connection's peer is the client (api/guard/admission.py).
     trusted_proxies: str = ""

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from typing import Any
 
 import orjson
 import pytest
+from graphql import ExecutionResult
 
 from api.graphql.live import DisclosureHub
 from credit.disclosures.feed import FeedFilter
@@ -119,3 +122,61 @@ class TestDisclosureHub:
         assert record_ids_of(b'{"subjectId": 1}') == []
         assert record_ids_of(b"[1, 2]") == []
         assert record_ids_of(b"\xff") == []
+
+
+class TestSharedRendering:
+    """Issue 18, finding 5: an event is rendered once per (role class, operation), not once per subscriber."""
+
+    async def test_subscribers_of_one_role_class_and_operation_share_one_rendering(self, hub_db: Runtime) -> None:
+        from types import SimpleNamespace
+
+        from api.graphql.context import Context
+        from api.graphql.schema import schema
+        from credit.access.viewer import ANONYMOUS, Viewer
+        from credit.enums import Role
+
+        hub = DisclosureHub(replace(hub_db, broker=MemoryBroker()))
+        request: Any = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(disclosure_hub=hub)), scope={})
+        query = "subscription { disclosurePublished { id title subject { name } } }"
+        other = "subscription { disclosurePublished { id } }"
+        journalist = Viewer(Role.JOURNALIST, key_id=1)
+        cases = [(ANONYMOUS, query), (ANONYMOUS, query), (journalist, query), (ANONYMOUS, other)]
+        streams = []
+        for viewer, document in cases:
+            stream = await schema.subscribe(document, context_value=Context(hub_db, viewer, request))
+            assert not isinstance(stream, ExecutionResult), stream
+            streams.append(stream)
+        pending = [asyncio.ensure_future(anext(stream)) for stream in streams]
+        await asyncio.sleep(0.05)  # every stream has subscribed
+        assert hub.subscribers == 4
+        ids = await record_ids(hub_db)
+        assert await hub.deliver(ids[:1]) == 1
+        results = [await asyncio.wait_for(task, 5) for task in pending]
+        assert all(not r.errors for r in results), [r.errors for r in results]
+        public, again, journalists, smaller = (r.data for r in results)
+        assert public is again  # one rendering, handed to both
+        assert journalists is not public and smaller is not public  # another role class, another operation
+        assert public == again and public is not None and public["disclosurePublished"]["title"]
+        for stream in streams:
+            await stream.aclose()
+
+
+class TestPacer:
+    async def test_at_most_per_tick_waiters_go_on_per_turn_of_the_loop_in_order(self) -> None:
+        from api.graphql.live import Pacer
+
+        pacer = Pacer(per_tick=2, per_second=1e9)
+        done: list[int] = []
+
+        async def wait(n: int) -> None:
+            await pacer.turn()
+            done.append(n)
+
+        tasks = [asyncio.create_task(wait(n)) for n in range(7)]
+        seen = []
+        for _ in range(12):
+            await asyncio.sleep(0)
+            seen.append(len(done))
+        await asyncio.gather(*tasks)
+        steps = [b - a for a, b in itertools.pairwise([0, *seen])]
+        assert max(steps) <= 2 and done == list(range(7))

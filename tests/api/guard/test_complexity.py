@@ -46,6 +46,16 @@ class TestCost:
         query = 'query($n: Int) { searchSubjects(query: "a", first: $n) { edges { node { id } } } }'
         assert measure(query, {"n": 100}).cost > measure(query, {"n": 5}).cost
 
+    def test_a_variable_not_sent_is_costed_at_its_default_in_the_operation(self) -> None:
+        # Issue 18, finding 6: `$n: Int = 100` with no variables runs first=100, not the field's 10.
+        query = 'query($n: Int = 100) { searchSubjects(query: "a", first: $n) { edges { node { id } } } }'
+        hundred = measure('{ searchSubjects(query: "a", first: 100) { edges { node { id } } } }')
+        assert measure(query).cost == hundred.cost
+        assert measure(query, {}).cost == hundred.cost
+        assert measure(query, {"n": 5}).cost < hundred.cost  # a sent value wins over the default
+        with pytest.raises(BadPageSize):
+            measure('query($n: Int = 5000) { searchSubjects(query: "a", first: $n) { totalCount } }')
+
     def test_lists_without_first_multiply_by_the_list_size(self) -> None:
         flat = measure('{ subject(code: "x") { creditProfile { activeFlags { code } } } }')
         nested = measure('{ subject(code: "x") { creditProfile { activeFlags { record { id } } } } }')
