@@ -25,11 +25,13 @@ This stays correct while others write:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import AsyncGenerator, Sequence
 from typing import Any, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from credit.disclosures.feed import DISCLOSED_STATUSES, FeedFilter, FeedPosition
@@ -186,5 +188,12 @@ async def stream_feed(
     """
     async with engine.connect() as conn:
         result = await conn.stream(export_statement(feed_filter, today, limit).execution_options(yield_per=batch))
-        async for partition in result.partitions():
-            yield partition
+        try:
+            async for partition in result.partitions():
+                yield partition
+        finally:
+            # An export stopped early (a client gone, a time cap) closes its server-side cursor here;
+            # left to the garbage collector, psycopg's cursor would warn in whatever code runs next.
+            # On a connection that is already broken the close fails too: that is not the error to report.
+            with contextlib.suppress(DBAPIError, OSError):
+                await result.close()

@@ -21,13 +21,7 @@ from credit.platform.runtime import Runtime
 from tests.api.http.test_exports import insert_bulk
 from tests.conftest import serving, wait_for
 
-pytestmark = [
-    pytest.mark.e2e,
-    # An export stopped early leaves its psycopg server-side cursor to the garbage collector, which
-    # warns (SQLAlchemy's async adapter does not close it); the transaction itself ends with the
-    # connection's return to the pool, which the tests below check in pg_stat_activity.
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = pytest.mark.e2e
 
 NDJSON = "/export/disclosures.ndjson"
 #: An export's snapshot in pg_stat_activity: its server-side cursor's declaration or its last fetch.
