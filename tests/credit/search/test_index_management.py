@@ -8,13 +8,11 @@ other; the documents are `test_search`'s hand-made subjects.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from elasticsearch import AsyncElasticsearch, ConflictError
 from osmem_server import OsmemServer
 
-from credit.platform.embedded import running_engine
 from credit.search.client import (
     concrete_indices,
     create_versioned_index,
@@ -28,19 +26,6 @@ from credit.search.document import build_document
 from tests.credit.search.test_search import ROWS, VAULT, search
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[OsmemServer]:
-    with running_engine() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-async def client(engine: OsmemServer) -> AsyncIterator[AsyncElasticsearch]:
-    es = make_search_client(engine.url, "auto")
-    yield es
-    await es.close()
 
 
 class TestIndexManagement:

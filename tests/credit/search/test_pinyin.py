@@ -4,16 +4,13 @@ typed in pinyin still find the right subject first (see `credit.search.query.pin
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from elasticsearch import AsyncElasticsearch
-from osmem_server import OsmemServer
 
 from credit.enums import SubjectKind
 from credit.platform.crypto import Vault
-from credit.platform.embedded import running_engine
-from credit.search.client import ensure_alias, make_search_client
+from credit.search.client import ensure_alias
 from credit.search.document import SubjectSnapshot, build_document
 from credit.search.query import SearchFilter, build_search_body, pinyin_grams
 from credit.search.service import search_subjects
@@ -52,19 +49,6 @@ def snapshot(subject_id: int, name: str) -> SubjectSnapshot:
         active_flag_codes=(),
         has_active_punishment=False,
     )
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[OsmemServer]:
-    with running_engine() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-async def client(engine: OsmemServer) -> AsyncIterator[AsyncElasticsearch]:
-    es = make_search_client(engine.url, "auto")
-    yield es
-    await es.close()
 
 
 @pytest.fixture(scope="module")

@@ -12,20 +12,16 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import pytest
 from elasticsearch import AsyncElasticsearch
-from osmem_server import OsmemServer
 from stdnum.cn import ric, uscc
 
 from credit.enums import RecordCategory, SubjectKind
 from credit.platform.crypto import Vault
-from credit.platform.embedded import running_engine
 from credit.search.client import (
     ensure_alias,
-    make_search_client,
 )
 from credit.search.document import SubjectSnapshot, build_document
 from credit.search.query import (
@@ -147,19 +143,6 @@ BY_ID = {row.id: row for row in ALL_ROWS}
 
 def _raw_cursor(payload: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[OsmemServer]:
-    with running_engine() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-async def client(engine: OsmemServer) -> AsyncIterator[AsyncElasticsearch]:
-    es = make_search_client(engine.url, "auto")
-    yield es
-    await es.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,16 +8,13 @@ prefix, loaded once with hand-made subjects built by `build_document`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from elasticsearch import AsyncElasticsearch
-from osmem_server import OsmemServer
 
 from credit.enums import RecordCategory, SubjectKind
 from credit.platform.crypto import Vault
-from credit.platform.embedded import running_engine
-from credit.search.client import ensure_alias, make_search_client
+from credit.search.client import ensure_alias
 from credit.search.document import SubjectSnapshot, build_document
 from credit.search.query import SearchFilter, SearchInputError
 from credit.search.service import SearchPage, search_subjects
@@ -59,19 +56,6 @@ def snapshot(
         active_flag_codes=("KEY_SUPERVISION",) if categories else (),
         has_active_punishment=bool(categories),
     )
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[OsmemServer]:
-    with running_engine() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-async def client(engine: OsmemServer) -> AsyncIterator[AsyncElasticsearch]:
-    es = make_search_client(engine.url, "auto")
-    yield es
-    await es.close()
 
 
 @pytest.fixture(scope="module")
