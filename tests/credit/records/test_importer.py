@@ -117,22 +117,22 @@ class TestImport:
             assert clean_db.vault.decrypt(row.personal_data, context=row.code_index)["phone"] == "13812345678"
 
 
-def test_cli_prints_line_numbers_and_exit_code(settings: Settings, tmp_path: Path, runtime: Runtime) -> None:
-    path = tmp_path / "bad.ndjson"
-    path.write_bytes(b"\n".join([b"{oops", BAD_LINES[17][0]]) + b"\n")
+def cli_import(settings: Settings, path: Path) -> subprocess.CompletedProcess[str]:
+    """`creditgraph import PATH` in a child process against the test database, as an operator runs it."""
     env = {
         **os.environ,
         "DATABASE_URL": settings.database_url or "",
         "CREDITGRAPH_HOME": str(settings.creditgraph_home),
         "CREDITGRAPH_SECRET_KEY": "test-secret-key-not-for-production",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "creditgraph.cli", "import", str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    command = [sys.executable, "-m", "creditgraph.cli", "import", str(path)]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_prints_line_numbers_and_exit_code(settings: Settings, tmp_path: Path, runtime: Runtime) -> None:
+    path = tmp_path / "bad.ndjson"
+    path.write_bytes(b"\n".join([b"{oops", BAD_LINES[17][0]]) + b"\n")
+    result = cli_import(settings, path)
     assert result.returncode == 1, result.stderr
     assert "line 1: malformed JSON" in result.stdout
     assert "line 2: code: 统一社会信用代码" in result.stdout
@@ -165,19 +165,7 @@ def test_cli_prints_warnings_and_exits_zero(settings: Settings, tmp_path: Path, 
     path = tmp_path / "warned.ndjson"
     line = {"type": "subject", "kind": "NATURAL_PERSON", "code": "412723200501010010", "name": "周建"}
     path.write_bytes(orjson.dumps(line) + b"\n")
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url or "",
-        "CREDITGRAPH_HOME": str(settings.creditgraph_home),
-        "CREDITGRAPH_SECRET_KEY": "test-secret-key-not-for-production",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "creditgraph.cli", "import", str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = cli_import(settings, path)
     assert result.returncode == 0, result.stderr
     assert "line 1: warning: resident ID number: its address code was abolished" in result.stdout
     assert "1 with warnings" in result.stdout
@@ -266,19 +254,7 @@ def test_cli_reports_bad_values_by_line_without_a_traceback(
     lines, refused = hostile_file()
     path = tmp_path / "hostile.ndjson"
     path.write_bytes(b"\n".join(lines) + b"\n")
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url or "",
-        "CREDITGRAPH_HOME": str(settings.creditgraph_home),
-        "CREDITGRAPH_SECRET_KEY": "test-secret-key-not-for-production",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "creditgraph.cli", "import", str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = cli_import(settings, path)
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
     assert result.returncode == 1, result.stderr
     for number, reason in refused.items():
